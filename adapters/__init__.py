@@ -1,0 +1,1 @@
+"""Framework adapters. Each package imports its framework lazily."""

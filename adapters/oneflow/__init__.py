@@ -1,0 +1,1 @@
+"""OneFlow adapter: IR <-> OneFlow eager schedulers and nn.Graph (lr_scale). Runs under the OneFlow interpreter."""

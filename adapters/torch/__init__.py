@@ -1,0 +1,1 @@
+"""PyTorch adapter: IR <-> torch.optim schedulers and param groups."""

@@ -1,0 +1,57 @@
+"""lrbridge: learning-rate schedules and parameter groups, portable between PyTorch, MindSpore and OneFlow.
+
+The core (this package) is framework-free: a canonical IR of schedules, groups
+and optimizer specs (``Plan``), and a vectorized float64 reference evaluator.
+Framework adapters live in ``adapters/`` and import their framework lazily.
+
+Names are resolved on first use (PEP 562), so ``import lrbridge`` costs a few
+milliseconds and imports neither numpy, pydantic nor any framework.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    "BackendUnavailableError": "errors",
+    "EvaluationError": "errors",
+    "LrBridgeError": "errors",
+    "PlanError": "errors",
+    "UnrepresentableError": "errors",
+    "evaluate": "evaluate",
+    "curves": "evaluate",
+    "ParamGroup": "groups",
+    "assign_params": "groups",
+    "dumps_plan": "io",
+    "load_plan": "io",
+    "parse_plan": "io",
+    "plan_from_dict": "io",
+    "plan_to_dict": "io",
+    "save_plan": "io",
+    "OptimizerSpec": "optim",
+    "Horizon": "plan",
+    "Plan": "plan",
+}
+_SCHEDULE_NAMES = (
+    "Constant ConstantFactor LinearRamp Step MultiStep Piecewise Exponential NaturalExpDecay "
+    "InverseTimeDecay CosineAnnealing CosineDecay CosineWarmRestarts Polynomial OneCycle Cyclic "
+    "InverseSqrt Noam Tabulated Sequential Chained Warmup ByEpoch ReduceOnPlateau Schedule"
+).split()
+_EXPORTS.update({name: "schedules" for name in _SCHEDULE_NAMES})
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lrbridge' has no attribute '{name}'")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

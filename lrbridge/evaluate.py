@@ -1,0 +1,59 @@
+"""Reference evaluator: the lr every group applies at every optimizer step (numpy, float64, vectorized)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import EvaluationError
+from .plan import Plan
+
+
+def steps_array(steps) -> np.ndarray:
+    """``steps`` as an int64 array: an int N means 0..N−1, otherwise the given non-negative steps."""
+    if isinstance(steps, (int, np.integer)):
+        if steps < 0:
+            raise EvaluationError(f"steps must be non-negative, got {steps}")
+        return np.arange(int(steps), dtype=np.int64)
+    arr = np.asarray(steps)
+    if arr.ndim != 1 or not (np.issubdtype(arr.dtype, np.integer) or arr.size == 0):
+        raise EvaluationError(f"steps must be an int or a 1-D array of integer steps, got {arr.dtype} of shape {arr.shape}")
+    if arr.size and arr.min() < 0:
+        raise EvaluationError(f"steps must be non-negative, got {int(arr.min())}")
+    return arr.astype(np.int64)
+
+
+def _apply_horizon(plan: Plan, k: np.ndarray) -> np.ndarray:
+    h = plan.horizon
+    if h.steps is None or h.past == "continue" or not k.size or k.max() < h.steps:
+        return k
+    if h.past == "hold":
+        return np.minimum(k, h.steps - 1)
+    first = int(k[k >= h.steps].min())
+    raise EvaluationError(
+        f"step {first} is past the plan's horizon of {h.steps} steps (horizon.past: error); "
+        f"evaluate at most {h.steps} steps or set horizon.past to 'continue' or 'hold'"
+    )
+
+
+def evaluate(plan: Plan, steps, *, dtype=np.float64) -> np.ndarray:
+    """lr of every group at every step: array of shape (len(plan.groups), len(steps)).
+
+    Computed in float64 (the reference); ``dtype=np.float32`` returns it rounded to
+    float32, the value a float32 framework path should apply.
+    Groups sharing a schedule are computed in one vectorized call.
+    """
+    k = _apply_horizon(plan, steps_array(steps)).astype(np.float64)
+    out = np.empty((len(plan.groups), k.size), np.float64)
+    for schedule in plan.schedules():
+        rows = [i for i, g in enumerate(plan.groups) if plan.group_schedule(g) is schedule]
+        if not rows:
+            continue
+        base = np.array([plan.group_base_lr(plan.groups[i]) for i in rows], np.float64)[:, None]
+        scale = np.array([plan.groups[i].lr_scale for i in rows], np.float64)[:, None]
+        out[rows] = scale * schedule.lr(k, base)
+    return out.astype(dtype, copy=False)
+
+
+def curves(plan: Plan, steps) -> dict[str, np.ndarray]:
+    """``evaluate`` keyed by group name."""
+    return dict(zip(plan.group_names, evaluate(plan, steps)))

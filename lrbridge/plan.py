@@ -1,0 +1,82 @@
+"""The plan: optimizer spec + parameter groups + schedule(s) + horizon. The unit lrbridge ports."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from .groups import ParamGroup
+from .optim import OptimizerSpec
+from .schedules import Constant, Schedule
+from .schedules.base import Node, PosInt
+
+SCHEMA_VERSION = 1
+
+
+class Horizon(Node):
+    """How many optimizer steps the plan is meant for, and what happens past them.
+
+    ``past``: ``continue`` evaluates the formula beyond ``steps``; ``hold`` keeps the
+    lr of step ``steps − 1``; ``error`` refuses to evaluate past the horizon.
+    """
+
+    steps: PosInt | None = None
+    past: Literal["continue", "hold", "error"] = "continue"
+
+    @model_validator(mode="after")
+    def _steps_for_policy(self):
+        if self.past != "continue" and self.steps is None:
+            raise ValueError(f"past: {self.past} needs steps (the horizon it applies past)")
+        return self
+
+
+def _default_groups() -> tuple[ParamGroup, ...]:
+    return (ParamGroup(name="default", rest=True),)
+
+
+class Plan(Node):
+    """Everything lrbridge needs to reproduce a run's learning rates in any framework."""
+
+    version: Literal[1] = SCHEMA_VERSION
+    optimizer: OptimizerSpec
+    groups: tuple[ParamGroup, ...] = Field(default_factory=_default_groups)
+    scheduler: Schedule = Field(default_factory=Constant)
+    horizon: Horizon = Field(default_factory=Horizon)
+
+    @field_validator("groups")
+    @classmethod
+    def _distinct(cls, v):
+        if not v:
+            raise ValueError("needs at least one group")
+        names = [g.name for g in v]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"group names must be unique, repeated: {dupes}")
+        if sum(g.rest for g in v) > 1:
+            raise ValueError("at most one group may be the catch-all (rest: true)")
+        return v
+
+    def group_schedule(self, group: ParamGroup):
+        """The schedule a group follows: its own, else the plan's."""
+        return group.scheduler if group.scheduler is not None else self.scheduler
+
+    def group_base_lr(self, group: ParamGroup) -> float:
+        return group.lr if group.lr is not None else self.optimizer.lr
+
+    def group_weight_decay(self, group: ParamGroup) -> float:
+        if group.weight_decay is not None:
+            return group.weight_decay
+        return float(self.optimizer.resolved().get("weight_decay", 0.0))
+
+    @property
+    def group_names(self) -> list[str]:
+        return [g.name for g in self.groups]
+
+    def schedules(self):
+        """Every schedule the plan uses (the plan's and groups' own), each once."""
+        seen = [self.scheduler]
+        for g in self.groups:
+            if g.scheduler is not None and all(g.scheduler is not s for s in seen):
+                seen.append(g.scheduler)
+        return seen

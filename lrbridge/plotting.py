@@ -1,0 +1,33 @@
+"""Plots of lr curves (matplotlib, imported only when a plot is asked for)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def plot_curves(curves: dict[str, np.ndarray], out: str | Path, *, title: str = "", logy: bool = False) -> Path:
+    """Write one line per curve (lr against optimizer step k) to ``out`` (png, svg, pdf)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
+    for name, lr in curves.items():
+        ax.plot(np.arange(len(lr)), lr, label=name, linewidth=1.4)
+    ax.set_xlabel("optimizer step k")
+    ax.set_ylabel("applied learning rate")
+    if logy:
+        ax.set_yscale("log")
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    if len(curves) > 1:
+        ax.legend()
+    fig.tight_layout()
+    out = Path(out)
+    fig.savefig(out)
+    plt.close(fig)
+    return out

@@ -1,0 +1,106 @@
+"""Cosine schedules: periodic annealing, clamped decay, and warm restarts."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from .base import NonNegFloat, NonNegInt, PosInt, ScheduleBase
+
+
+def _half_cosine(frac):
+    """(1 + cos(π·frac)) / 2: 1 at frac = 0, 0 at frac = 1."""
+    return 0.5 * (1.0 + np.cos(np.pi * frac))
+
+
+class CosineAnnealing(ScheduleBase):
+    """lr(k) = η + (b − η)·(1 + cos(π·k / T_max)) / 2  (``CosineAnnealingLR``).
+
+    Periodic past T_max, exactly like torch and OneFlow: the lr rises again.
+    ``eta_min`` (η) is an absolute lr.
+    """
+
+    kind: Literal["cosine"] = "cosine"
+    T_max: PosInt
+    eta_min: NonNegFloat = 0.0
+
+    def _own_equivariance(self):
+        return self.eta_min == 0.0
+
+    def lr(self, k, base):
+        return self.eta_min + (base - self.eta_min) * _half_cosine(k / self.T_max)
+
+
+class CosineDecay(ScheduleBase):
+    """lr(k) = m + (b − m)·(1 + cos(π·min(k, S)/S)) / 2, floor m = min_lr + alpha·b.
+
+    Clamped at the floor from S = decay_steps on. MindSpore ``cosine_decay_lr`` /
+    ``CosineDecayLR`` use an absolute ``min_lr``; OneFlow ``CosineDecayLR`` a
+    fraction ``alpha`` of the base lr.
+    """
+
+    kind: Literal["cosine_decay"] = "cosine_decay"
+    decay_steps: PosInt
+    min_lr: NonNegFloat = 0.0
+    alpha: NonNegFloat = 0.0
+
+    def _own_equivariance(self):
+        return self.min_lr == 0.0
+
+    def lr(self, k, base):
+        floor = self.min_lr + self.alpha * base
+        return floor + (base - floor) * _half_cosine(np.minimum(k, self.decay_steps) / self.decay_steps)
+
+
+def restart_cycles(k: np.ndarray, T_0: int, T_mult: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cycle index c, step within the cycle τ and cycle length T_c, computed exactly.
+
+    Cycle c starts at T_0·(m^c − 1)/(m − 1). The index is estimated with a float
+    log and then corrected in int64, because ⌊log_m(...)⌋ in floating point is off
+    by one at exact powers (torch ``step(epoch)`` and OneFlow return 0.0 at k = 121
+    for T_0 = 1, T_mult = 3).
+    """
+    k = np.asarray(k).astype(np.int64)
+    if T_mult == 1:
+        cycle = k // T_0
+        return cycle, k - cycle * T_0, np.full_like(k, T_0)
+    m = T_mult
+
+    def start(c):
+        return T_0 * (np.power(np.int64(m), c) - 1) // (m - 1)
+
+    est = np.floor(np.log1p(k * (m - 1) / T_0) / np.log(m)).astype(np.int64)
+    cycle = np.maximum(est, 0)
+    for _ in range(2):  # the estimate is off by at most one
+        cycle = np.where(start(cycle) > k, cycle - 1, cycle)
+        cycle = np.where(start(cycle + 1) <= k, cycle + 1, cycle)
+    return cycle, k - start(cycle), T_0 * np.power(np.int64(m), cycle)
+
+
+class CosineWarmRestarts(ScheduleBase):
+    """Cosine annealing restarted after cycles of length T_0, T_0·m, T_0·m², ...
+
+    lr(k) = η + (b·d^c − η)·(1 + cos(π·τ/T_c)) / 2 in cycle c (τ steps into it), with
+    T_mult = m and decay_rate = d (OneFlow). With ``restart_limit`` > 0 the lr is η
+    from cycle ``restart_limit`` on (OneFlow). torch ``CosineAnnealingWarmRestarts``
+    is d = 1, restart_limit = 0.
+    """
+
+    kind: Literal["cosine_restarts"] = "cosine_restarts"
+    T_0: PosInt
+    T_mult: PosInt = 1
+    eta_min: NonNegFloat = 0.0
+    decay_rate: NonNegFloat = 1.0
+    restart_limit: NonNegInt = 0
+
+    def _own_equivariance(self):
+        return self.eta_min == 0.0
+
+    def lr(self, k, base):
+        cycle, tau, length = restart_cycles(k, self.T_0, self.T_mult)
+        peak = base * np.power(self.decay_rate, cycle)
+        out = self.eta_min + (peak - self.eta_min) * _half_cosine(tau / length)
+        if self.restart_limit:
+            out = np.where(cycle < self.restart_limit, out, self.eta_min)
+        return out

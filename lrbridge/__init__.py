@@ -40,6 +40,21 @@ _SCHEDULE_NAMES = (
     "InverseSqrt Noam Tabulated Sequential Chained Warmup ByEpoch ReduceOnPlateau Schedule"
 ).split()
 _EXPORTS.update({name: "schedules" for name in _SCHEDULE_NAMES})
+# Framework adapters (absolute module paths; each imports its framework lazily).
+_EXPORTS.update(
+    {
+        "check": "lrbridge.check",
+        "to_torch": "adapters.torch",
+        "from_torch": "adapters.torch",
+        "build_torch_param_groups": "adapters.torch",
+        "to_mindspore_lr_list": "adapters.mindspore",
+        "to_mindspore_schedule": "adapters.mindspore",
+        "to_mindspore_group_params": "adapters.mindspore",
+        "from_mindspore": "adapters.mindspore",
+        "to_oneflow": "adapters.oneflow",
+        "from_oneflow": "adapters.oneflow",
+    }
+)
 
 __all__ = sorted(_EXPORTS)
 
@@ -48,7 +63,8 @@ def __getattr__(name: str):
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'lrbridge' has no attribute '{name}'")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    path = module if "." in module else f"{__name__}.{module}"
+    value = getattr(importlib.import_module(path), name)
     globals()[name] = value
     return value
 

@@ -22,16 +22,33 @@ def op_ping(request):
     return {"oneflow": flow.__version__, "python": platform.python_version()}
 
 
-OPS = {"ping": op_ping}
+# op name -> "module:function" inside adapters.oneflow, imported on use so a
+# broken op cannot stop the others from answering.
+OPS: dict[str, str] = {
+    "ping": "worker:op_ping",
+    "native_curve": "native:op_native_curve",  # step native OneFlow schedulers (oracle tests)
+    "measure": "runner_worker:op_measure",  # real optimizer steps, eager or nn.Graph
+    "check": "export:op_check",  # representability of a plan per mode
+    "export": "export:op_export",  # generated OneFlow code / scheduler descriptions
+    "import": "importer:op_import",  # OneFlow scheduler specs -> IR plan
+}
+
+
+def resolve(name: str):
+    import importlib
+
+    target = OPS.get(name)
+    if target is None:
+        raise ValueError(f"unknown op {name!r}; known: {sorted(OPS)}")
+    module, func = target.split(":")
+    return getattr(importlib.import_module(f"adapters.oneflow.{module}"), func)
 
 
 def main() -> int:
     out = sys.stdout
     try:
         request = json.loads(sys.stdin.read())
-        op = OPS.get(request.get("op"))
-        if op is None:
-            raise ValueError(f"unknown op {request.get('op')!r}; known: {sorted(OPS)}")
+        op = resolve(request.get("op"))
         reply = {"ok": True, "result": op(request)}
     except Exception as exc:  # reported to the main process, with the traceback on stderr
         traceback.print_exc()

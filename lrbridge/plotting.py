@@ -15,8 +15,9 @@ def plot_curves(curves: dict[str, np.ndarray], out: str | Path, *, title: str = 
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
-    for name, lr in curves.items():
-        ax.plot(np.arange(len(lr)), lr, label=name, linewidth=1.4)
+    styles = ["-", "--", ":", "-."]  # groups often share a curve: keep every line visible
+    for i, (name, lr) in enumerate(curves.items()):
+        ax.plot(np.arange(len(lr)), lr, styles[i % len(styles)], label=name, linewidth=1.6)
     ax.set_xlabel("optimizer step k")
     ax.set_ylabel("applied learning rate")
     if logy:

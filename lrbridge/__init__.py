@@ -43,7 +43,7 @@ _EXPORTS.update({name: "schedules" for name in _SCHEDULE_NAMES})
 # Framework adapters (absolute module paths; each imports its framework lazily).
 _EXPORTS.update(
     {
-        "check": "lrbridge.check",
+        "check": "lrbridge.capability",
         "to_torch": "adapters.torch",
         "from_torch": "adapters.torch",
         "build_torch_param_groups": "adapters.torch",

@@ -57,3 +57,30 @@ def evaluate(plan: Plan, steps, *, dtype=np.float64) -> np.ndarray:
 def curves(plan: Plan, steps) -> dict[str, np.ndarray]:
     """``evaluate`` keyed by group name."""
     return dict(zip(plan.group_names, evaluate(plan, steps)))
+
+
+def group_hparam(plan: Plan, group, name: str) -> float:
+    """A group's value of a schedulable hyperparameter: its own hparams, else the optimizer's.
+
+    ``beta1`` is the first entry of ``betas``.
+    """
+    key, index = ("betas", 0) if name == "beta1" else (name, None)
+    value = group.hparams.get(key, plan.optimizer.resolved().get(key))
+    if value is None:
+        raise EvaluationError(f"group '{group.name}' schedules '{name}', but optimizer '{plan.optimizer.name}' has no '{key}'")
+    return float(value[index] if index is not None else value)
+
+
+def evaluate_hparam(plan: Plan, name: str, steps) -> np.ndarray:
+    """Scheduled hyperparameter ``name`` of every group at every step, shape (groups, steps).
+
+    A group with a schedule for ``name`` (``hparam_schedulers``) gets schedule(k, base)
+    with base = its value of ``name``; other groups keep that value at every step.
+    """
+    k = _apply_horizon(plan, steps_array(steps)).astype(np.float64)
+    out = np.empty((len(plan.groups), k.size), np.float64)
+    for i, g in enumerate(plan.groups):
+        base = group_hparam(plan, g, name)
+        schedule = g.hparam_schedulers.get(name)
+        out[i] = schedule.lr(k, np.float64(base)) if schedule is not None else base
+    return out

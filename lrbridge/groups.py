@@ -13,6 +13,8 @@ from .schedules import Schedule
 from .schedules.base import Bool, Node, NonNegFloat
 
 REGEX_PREFIX = "re:"
+#: hyperparameters a group may schedule (``hparam_schedulers``)
+SCHEDULABLE_HPARAMS = ("momentum", "beta1")
 
 
 def selector_matches(selector: str, name: str) -> bool:
@@ -40,6 +42,10 @@ class ParamGroup(Node):
     weight_decay: NonNegFloat | None = None
     hparams: dict[str, Any] = Field(default_factory=dict)
     scheduler: Schedule | None = None
+    #: Scheduled hyperparameters (torch CyclicLR/OneCycleLR momentum cycling): name -> schedule,
+    #: evaluated like an lr with ``base`` = the group's value of that hyperparameter.
+    #: Names: "momentum" (SGD, RMSprop) or "beta1" (the first of Adam's ``betas``).
+    hparam_schedulers: dict[str, Schedule] = Field(default_factory=dict)
 
     @field_validator("params")
     @classmethod
@@ -60,6 +66,14 @@ class ParamGroup(Node):
                 raise ValueError(f"'{key}' is a field of the group itself; move it out of hparams")
             if not isinstance(value, (int, float, bool, str, list, tuple)) or value is None:
                 raise ValueError(f"hparams.{key} must be a number, bool, string or list, got {type(value).__name__}")
+        return v
+
+    @field_validator("hparam_schedulers")
+    @classmethod
+    def _scheduled_names(cls, v):
+        for key in v:
+            if key not in SCHEDULABLE_HPARAMS:
+                raise ValueError(f"cannot schedule '{key}'; schedulable: {', '.join(SCHEDULABLE_HPARAMS)}")
         return v
 
     @model_validator(mode="after")

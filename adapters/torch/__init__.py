@@ -1,1 +1,33 @@
-"""PyTorch adapter: IR <-> torch.optim schedulers and param groups."""
+"""PyTorch adapter: IR <-> torch.optim schedulers and param groups.
+
+Public functions (torch is imported only when one is called):
+``to_torch(plan, optimizer)``, ``from_torch(scheduler, ...)`` -> ``ImportResult``,
+``build_torch_param_groups(plan, model)``, ``torch_optimizer(plan, model)``,
+``plan_from_torch_config(data)`` -> ``ImportResult``, and ``LrBridgeScheduler``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "to_torch": "export",
+    "from_torch": "importer",
+    "ImportResult": "importer",
+    "stepped_lrs": "importer",
+    "build_torch_param_groups": "params",
+    "torch_optimizer": "params",
+    "plan_from_torch_config": "config",
+    "LrBridgeScheduler": "scheduler",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'adapters.torch' has no attribute '{name}'")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

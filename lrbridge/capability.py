@@ -1,4 +1,7 @@
-"""Representability: can a backend/mode express a plan exactly? Answered before anything is built."""
+"""Representability: can a backend/mode express a plan exactly? Answered before anything is built.
+
+(Named capability, not check, so that importing it never shadows the function `lrbridge.check`.)
+"""
 
 from __future__ import annotations
 

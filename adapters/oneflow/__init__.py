@@ -1,1 +1,39 @@
-"""OneFlow adapter: IR <-> OneFlow eager schedulers and nn.Graph (lr_scale). Runs under the OneFlow interpreter."""
+"""OneFlow adapter: IR <-> OneFlow eager schedulers and nn.Graph (lr_scale), across two interpreters.
+
+OneFlow 0.9 runs only under Python 3.10 (``.venv-oneflow``). Framework-free here
+(any interpreter): ``check`` (``capability``), ``generate_code`` / ``render``
+(``export``), ``schedule_from_spec`` / ``plan_from_specs`` (``importer``) and the
+conformance ``RUNNER`` (``runner``, which drives the worker). Inside the OneFlow
+interpreter: ``to_oneflow(plan, optimizer, graph=False)``, ``from_oneflow(obj)``,
+``oneflow_optimizer(plan, model)``, ``build_oneflow_param_groups`` and ``PlanLR``
+(``live``, which imports oneflow). Names resolve on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "to_oneflow": "live",
+    "oneflow_optimizer": "live",
+    "build_oneflow_param_groups": "live",
+    "PlanLR": "live",
+    "from_oneflow": "importer",
+    "ImportResult": "importer",
+    "schedule_from_spec": "importer",
+    "plan_from_specs": "importer",
+    "check": "capability",
+    "generate_code": "export",
+    "render": "export",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'adapters.oneflow' has no attribute '{name}'")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

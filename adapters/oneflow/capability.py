@@ -1,0 +1,37 @@
+"""Can OneFlow express a plan exactly, eager or in nn.Graph? Framework-free (see ``export``).
+
+Eager expresses every evaluable plan (OneFlow's own classes, else lrbridge's
+closed-form ``PlanLR``). nn.Graph compiles only the conf kinds of its C++ kernel,
+copies one conf into every group, and applies per-group base lr and lr_scale;
+``check`` lists every reason a plan falls outside that, with the closest exact
+alternative. The optimizer mapping is checked too (OneFlow SGD dampens the
+first momentum step; RMSprop has no momentum).
+"""
+
+from __future__ import annotations
+
+from lrbridge.capability import CheckResult
+
+from .export import export, optimizer_problems
+
+MODES = ("eager", "graph")
+
+
+def check(plan, mode: str | None = None, *, optimizer: bool = True, **_options) -> CheckResult:
+    """Representability of ``plan`` in OneFlow ``mode`` ("eager" default, or "graph").
+
+    ``optimizer=False`` leaves the optimizer mapping out (``to_oneflow`` schedules an
+    optimizer the caller already built).
+    """
+    mode = mode or "eager"
+    if mode not in MODES:
+        return CheckResult("oneflow", mode, False, [f"OneFlow has no mode '{mode}'; modes: {', '.join(MODES)}"], "mode 'eager' or 'graph'")
+    ex = export(plan, mode)
+    reasons = list(ex.reasons)
+    alternative = ex.alternative
+    if optimizer:
+        problems = optimizer_problems(plan)
+        reasons += problems
+        if problems and not alternative:
+            alternative = "the optimizer settings named (e.g. SGD dampening 0), which OneFlow applies as torch does"
+    return CheckResult("oneflow", mode, not reasons, reasons, alternative if reasons else None, list(ex.notes))

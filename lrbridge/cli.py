@@ -95,6 +95,32 @@ def curve(
         typer.echo(f"wrote {plot}", err=as_json)
 
 
+@app.command()
+@one_line_errors
+def convert(
+    source: Path = typer.Argument(..., metavar="SOURCE", help="A plan, or a PyTorch scheduler config (.yaml/.json)."),
+    to: str = typer.Option(..., "--to", help="Target framework: mindspore, oneflow."),
+    steps: Optional[int] = typer.Option(None, "--steps", "-n", help="total_step (default: the source's horizon)."),
+    fmt: str = typer.Option("json", "--format", "-f", help="json | npy | python"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout (needed for npy)."),
+):
+    """Convert a plan or PyTorch config for a framework: lr lists (json/npy) or runnable code (python)."""
+    from .convert import convert as run_convert
+    from .errors import PlanError
+
+    if fmt == "npy" and output is None:
+        raise PlanError("--output", "--format npy writes binary data; pass -o FILE.npy")
+    result = run_convert(source, to=to, steps=steps, fmt=fmt)
+    if output is None:
+        sys.stdout.write(result)
+    elif isinstance(result, bytes):
+        output.write_bytes(result)
+    else:
+        output.write_text(result)
+    if output is not None:
+        typer.echo(f"wrote {output}", err=True)
+
+
 def main():  # pragma: no cover - console entry
     app()
 

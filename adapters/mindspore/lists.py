@@ -1,0 +1,53 @@
+"""IR -> MindSpore dynamic_lr lists: ``lr[i]`` is the lr of the optimizer call with global_step i.
+
+Generated vectorized by the float64 reference evaluator; MindSpore stores the
+list as float32 (``np.float32`` of each value), which is the reference rounded
+once: bit-exact (0 ulp). Framework-free.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lrbridge.errors import PlanError, UnrepresentableError
+from lrbridge.evaluate import evaluate
+
+from .capability import check
+
+
+def group_index(plan, group) -> int:
+    """A group given by index or by name, as an index (error listing the names otherwise)."""
+    names = plan.group_names
+    if isinstance(group, str):
+        if group not in names:
+            raise PlanError("group", f"no group named '{group}'; groups: {names}")
+        return names.index(group)
+    if not isinstance(group, (int, np.integer)) or not -len(names) <= group < len(names):
+        raise PlanError("group", f"group index {group!r} out of range; the plan has {len(names)} groups: {names}")
+    return int(group) % len(names)
+
+
+def list_length(plan, total_step: int | None) -> int:
+    """The list length: ``total_step``, else the plan's horizon; too short or unknown is an error up front."""
+    if total_step is not None and (not isinstance(total_step, (int, np.integer)) or total_step < 1):
+        raise PlanError("total_step", f"must be a positive integer, got {total_step!r}")
+    result = check(plan, "list", total_step=total_step)
+    if not result.ok:
+        raise UnrepresentableError("mindspore (list)", result.reasons, result.alternative)
+    return int(total_step if total_step is not None else plan.horizon.steps)
+
+
+def lr_table(plan, total_step: int | None = None) -> np.ndarray:
+    """Every group's list at once: float64 array (groups, total_step)."""
+    return evaluate(plan, list_length(plan, total_step))
+
+
+def to_mindspore_lr_list(plan, total_step: int | None = None, group=0) -> list[float]:
+    """The lr list of one group (index or name), ``total_step`` long (default: the plan's horizon).
+
+    Values are the float64 reference; MindSpore rounds them to float32 on use.
+    """
+    n = list_length(plan, total_step)
+    g = group_index(plan, group)
+    sub = plan.model_copy(update={"groups": (plan.groups[g],)}) if len(plan.groups) > 1 else plan
+    return evaluate(sub, n)[0].tolist()

@@ -11,6 +11,8 @@ milliseconds and imports neither numpy, pydantic nor any framework.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 
 __version__ = "0.1.0"
 
@@ -71,3 +73,22 @@ def __getattr__(name: str):
 
 def __dir__():
     return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """Keeps an exported function named like its submodule (``lrbridge.evaluate``) the function.
+
+    Importing the submodule ``lrbridge.evaluate`` makes Python set the package
+    attribute ``evaluate`` to that module, which would hide the function of the same
+    name for everyone after it (``lrbridge.evaluate(plan, n)`` -> "'module' object is
+    not callable"). The function is bound instead; ``from lrbridge.evaluate import ...``
+    is unaffected.
+    """
+
+    def __setattr__(self, name, value):
+        if isinstance(value, types.ModuleType) and _EXPORTS.get(name) in (name, f"{__name__}.{name}"):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -41,6 +41,10 @@ def _message(err: dict) -> str:
         return "required field is missing"
     if err["type"] == "extra_forbidden":
         return "unknown field (check the spelling; see docs/plan-format.md)"
+    if err["type"] == "union_tag_not_found":
+        return f"a schedule needs a 'kind' field naming it; accepted kinds: {', '.join(SCHEDULE_KINDS)}"
+    if err["type"] == "union_tag_invalid":
+        return f"unknown schedule kind {err['ctx']['tag']!r}; accepted kinds: {', '.join(SCHEDULE_KINDS)}"
     if err["type"] not in ("value_error", "assertion_error") and "input" in err and not isinstance(err["input"], (dict, list)):
         msg += f", got {err['input']!r}"
     return msg
@@ -92,7 +96,8 @@ def parse_plan(text: str, fmt: str = "yaml") -> Plan:
     try:
         data = json.loads(text) if fmt == "json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise PlanError("", f"not valid {fmt.upper()}: {exc}") from None
+        # One line (YAML errors span several), so the CLI's "error: ..." stays one line.
+        raise PlanError("", f"not valid {fmt.upper()}: {' '.join(str(exc).split())}") from None
     return plan_from_dict(data)
 
 
@@ -115,7 +120,12 @@ def dumps_plan(plan: Plan, fmt: str = "yaml") -> str:
         return json.dumps(data, indent=2) + "\n"
     import yaml
 
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    # PyYAML writes some characters (U+0085, U+2028, ...) raw although YAML reads them as
+    # line breaks; escape everything non-ASCII when the readable form would not read back.
+    if yaml.safe_load(text) != data:
+        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=False)
+    return text
 
 
 def save_plan(plan: Plan, path) -> None:

@@ -14,6 +14,34 @@ if TYPE_CHECKING:  # the union of every schedule, defined in the package __init_
     from . import Schedule
 
 
+def _is_sorted(k) -> bool:
+    return k.ndim == 1 and bool(np.all(k[1:] >= k[:-1]))
+
+
+def _select(k, lo, hi, ordered: bool):
+    """The steps with lo ≤ k < hi and their number.
+
+    A slice when k is sorted (evaluate's usual 0..N−1: stages then get views of k and
+    write into slices of the output, no masks or copies), else a boolean mask.
+    """
+    if ordered:
+        a, b = np.searchsorted(k, (lo, hi))
+        return slice(int(a), int(b)), int(b - a)
+    mask = (k >= lo) & (k < hi)
+    return mask, int(np.count_nonzero(mask))
+
+
+def _base_at(base, sel, n: int):
+    """The base lr of the steps selected by ``sel`` (out of n).
+
+    A base is either per group (shape (G, 1) or scalar) or per step (shape (..., n),
+    the output of an earlier stage of a ``Chained``); a per-step base is sliced with k.
+    """
+    if np.ndim(base) and np.shape(base)[-1] == n:
+        return np.asarray(base)[..., sel]
+    return base
+
+
 class Sequential(ScheduleBase):
     """Stage i applies for milestones[i−1] ≤ k < milestones[i].
 
@@ -55,12 +83,13 @@ class Sequential(ScheduleBase):
     def lr(self, k, base):
         k = np.asarray(k, np.float64)
         out = np.empty(np.broadcast_shapes(np.shape(base), k.shape))
+        ordered = _is_sorted(k)
         for stage, (lo, hi) in zip(self.stages, self.segments()):
-            here = (k >= lo) & (k < hi)
-            if not here.any():
+            here, count = _select(k, lo, hi, ordered)
+            if not count:
                 continue
             local = k[here] - lo if self.clock == "restart" else k[here]
-            out[..., here] = stage.lr(local, base)
+            out[..., here] = stage.lr(local, _base_at(base, here, k.size))
         return out
 
 
@@ -115,16 +144,19 @@ class Warmup(ScheduleBase):
         k = np.asarray(k, np.float64)
         w = self.warmup_steps
         out = np.empty(np.broadcast_shapes(np.shape(base), k.shape))
-        after = k >= w
-        if after.any():
-            out[..., after] = self.schedule.lr(k[after] - w if self.prefix else k[after], base)
-        warm = ~after
-        if warm.any():
-            start = np.multiply(base, self.warmup_factor)
+        ordered = _is_sorted(k)
+        after, n_after = _select(k, w, np.inf, ordered)
+        if n_after:
+            out[..., after] = self.schedule.lr(k[after] - w if self.prefix else k[after], _base_at(base, after, k.size))
+        warm, n_warm = _select(k, -np.inf, w, ordered)
+        if n_warm:
+            b = _base_at(base, warm, k.size)
+            start = np.multiply(b, self.warmup_factor)
             if self.method == "constant":
                 out[..., warm] = np.broadcast_to(start, out[..., warm].shape) if np.ndim(start) else start
             else:
-                end = base if self.prefix else self.schedule.lr(np.float64(w), base)
+                # schedule(W) at every warm step, so a per-step base lines up with k
+                end = b if self.prefix else self.schedule.lr(np.full(n_warm, np.float64(w)), b)
                 out[..., warm] = start + (end - start) * (k[warm] / w)
         return out
 

@@ -58,26 +58,25 @@ class CosineDecay(ScheduleBase):
 def restart_cycles(k: np.ndarray, T_0: int, T_mult: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cycle index c, step within the cycle τ and cycle length T_c, computed exactly.
 
-    Cycle c starts at T_0·(m^c − 1)/(m − 1). The index is estimated with a float
-    log and then corrected in int64, because ⌊log_m(...)⌋ in floating point is off
-    by one at exact powers (torch ``step(epoch)`` and OneFlow return 0.0 at k = 121
-    for T_0 = 1, T_mult = 3).
+    Cycle c starts at T_0·(m^c − 1)/(m − 1). The starts are tabulated with Python
+    integers (at most 63 cycles fit below 2**63) and each k is placed by an integer
+    search, never a float log: ⌊log_m(...)⌋ in floating point is off by one at exact
+    powers (torch ``step(epoch)`` and OneFlow return 0.0 at k = 121 for T_0 = 1,
+    T_mult = 3). The search is also several times faster than powers per step.
     """
     k = np.asarray(k).astype(np.int64)
     if T_mult == 1:
         cycle = k // T_0
         return cycle, k - cycle * T_0, np.full_like(k, T_0)
-    m = T_mult
-
-    def start(c):
-        return T_0 * (np.power(np.int64(m), c) - 1) // (m - 1)
-
-    est = np.floor(np.log1p(k * (m - 1) / T_0) / np.log(m)).astype(np.int64)
-    cycle = np.maximum(est, 0)
-    for _ in range(2):  # the estimate is off by at most one
-        cycle = np.where(start(cycle) > k, cycle - 1, cycle)
-        cycle = np.where(start(cycle + 1) <= k, cycle + 1, cycle)
-    return cycle, k - start(cycle), T_0 * np.power(np.int64(m), cycle)
+    last = int(k.max()) if k.size else 0
+    starts, length = [0], T_0
+    while starts[-1] <= last:
+        starts.append(starts[-1] + length)
+        length *= T_mult
+    starts_arr = np.array(starts[:-1], np.int64)
+    cycle = np.searchsorted(starts_arr, k, side="right") - 1
+    lengths = np.array([T_0 * T_mult**c for c in range(len(starts_arr))], np.int64)
+    return cycle, k - starts_arr[cycle], lengths[cycle]
 
 
 class CosineWarmRestarts(ScheduleBase):

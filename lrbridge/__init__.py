@@ -11,8 +11,6 @@ milliseconds and imports neither numpy, pydantic nor any framework.
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 
 __version__ = "0.1.0"
 
@@ -22,8 +20,8 @@ _EXPORTS: dict[str, str] = {
     "LrBridgeError": "errors",
     "PlanError": "errors",
     "UnrepresentableError": "errors",
-    "evaluate": "evaluate",
-    "curves": "evaluate",
+    "evaluate": "reference",
+    "curves": "reference",
     "ParamGroup": "groups",
     "assign_params": "groups",
     "dumps_plan": "io",
@@ -74,21 +72,3 @@ def __getattr__(name: str):
 def __dir__():
     return sorted(set(globals()) | set(__all__))
 
-
-class _Package(types.ModuleType):
-    """Keeps an exported function named like its submodule (``lrbridge.evaluate``) the function.
-
-    Importing the submodule ``lrbridge.evaluate`` makes Python set the package
-    attribute ``evaluate`` to that module, which would hide the function of the same
-    name for everyone after it (``lrbridge.evaluate(plan, n)`` -> "'module' object is
-    not callable"). The function is bound instead; ``from lrbridge.evaluate import ...``
-    is unaffected.
-    """
-
-    def __setattr__(self, name, value):
-        if isinstance(value, types.ModuleType) and _EXPORTS.get(name) in (name, f"{__name__}.{name}"):
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

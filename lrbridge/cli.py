@@ -67,7 +67,7 @@ def curve(
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write a plot of every group's curve to this file."),
 ):
     """Evaluate a plan with the float64 reference evaluator: the lr each group applies at steps 0..N-1."""
-    from .evaluate import curves as eval_curves
+    from .reference import curves as eval_curves
     from .io import load_plan
 
     plan = load_plan(plan_path)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrbridge.evaluate import evaluate
+from lrbridge.reference import evaluate
 
 
 class ExactLR:

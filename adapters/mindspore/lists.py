@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from lrbridge.errors import PlanError, UnrepresentableError
-from lrbridge.evaluate import evaluate
+from lrbridge.reference import evaluate
 
 from .capability import check
 

@@ -793,7 +793,7 @@ def render(plan, steps: int, fmt: str):
     """``lrbridge convert --to oneflow``: python = runnable eager code (graph variant noted in it);
     json = both modes' exports (scheduler specs, group lrs, graph conf or reasons) and the lr table;
     npy = the lr table (groups, steps), float64 reference (eager applies it rounded to float32 exactly)."""
-    from lrbridge.evaluate import evaluate
+    from lrbridge.reference import evaluate
 
     if fmt == "python":
         return generate_code(plan, "eager")

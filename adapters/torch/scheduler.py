@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from torch.optim.lr_scheduler import LRScheduler
 
-from lrbridge.evaluate import evaluate, evaluate_hparam
+from lrbridge.reference import evaluate, evaluate_hparam
 from lrbridge.io import plan_from_dict, plan_to_dict
 
 #: steps evaluated per table refill

@@ -54,14 +54,20 @@ def test_core_modules_import_no_framework(module):
     assert not mods & set(FRAMEWORKS), (module, mods & set(FRAMEWORKS))
 
 
-def test_evaluate_stays_the_function_after_its_module_is_imported():
-    # importing the submodule lrbridge.evaluate must not replace the exported function
+def test_no_export_is_shadowed_by_a_submodule():
+    # Importing a submodule sets it as a package attribute; an exported function of the
+    # same name (e.g. a module lrbridge/evaluate.py next to lrbridge.evaluate) would then
+    # turn into a module for everyone after the first import.
+    import pkgutil
+
+    import lrbridge
+
+    submodules = {m.name for m in pkgutil.iter_modules(lrbridge.__path__)}
+    assert not submodules & set(lrbridge.__all__)
     code = (
-        "from lrbridge.evaluate import steps_array\n"
+        "import lrbridge.reference, lrbridge.capability, lrbridge.cli\n"
         "import lrbridge\n"
-        "assert callable(lrbridge.evaluate), lrbridge.evaluate\n"
-        "from lrbridge import evaluate\n"
-        "assert evaluate.__name__ == 'evaluate'\n"
+        "assert callable(lrbridge.evaluate) and callable(lrbridge.check)\n"
     )
     loaded_after(code)
 

@@ -24,7 +24,7 @@ import pytest
 
 from lrbridge.conformance import compare
 from lrbridge.errors import EvaluationError
-from lrbridge.evaluate import evaluate
+from lrbridge.reference import evaluate
 from lrbridge.groups import ParamGroup
 from lrbridge.optim import OptimizerSpec
 from lrbridge.plan import Horizon, Plan

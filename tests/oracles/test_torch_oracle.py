@@ -32,7 +32,7 @@ import pytest
 from torch_native import TORCH_TO_IR, plan_for, run_native
 
 from lrbridge.conformance import compare
-from lrbridge.evaluate import evaluate
+from lrbridge.reference import evaluate
 from lrbridge.schedules import (
     Chained,
     ConstantFactor,

@@ -13,7 +13,7 @@ import pytest
 
 from lrbridge import OptimizerSpec, ParamGroup, Plan
 from lrbridge.conformance import Target, compare, measure
-from lrbridge.evaluate import evaluate
+from lrbridge.reference import evaluate
 from lrbridge.schedules import Constant, CosineDecay
 
 from ms_families import STEPS, families_plan

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lrbridge.cli import app
-from lrbridge.evaluate import evaluate
+from lrbridge.reference import evaluate
 from lrbridge.io import load_plan
 
 PLAN = """\

@@ -8,7 +8,7 @@ import pytest
 from lrbridge import OptimizerSpec, ParamGroup, Plan
 from lrbridge.conformance import compare
 from lrbridge.errors import PlanError
-from lrbridge.evaluate import evaluate
+from lrbridge.reference import evaluate
 from lrbridge.plan import Horizon
 from lrbridge.schedules import CosineAnnealing, Step
 

@@ -14,7 +14,7 @@ import pytest
 from lrbridge import evaluate
 from lrbridge.conformance import Target, compare, measure
 from lrbridge.errors import EvaluationError, UnrepresentableError
-from lrbridge.evaluate import evaluate_hparam
+from lrbridge.reference import evaluate_hparam
 from lrbridge.schedules import (
     ByEpoch, Chained, Constant, ConstantFactor, CosineAnnealing, CosineDecay, CosineWarmRestarts, Cyclic,
     Exponential, InverseSqrt, InverseTimeDecay, LinearRamp, MultiStep, NaturalExpDecay, Noam, OneCycle,

@@ -14,7 +14,7 @@ import pytest
 from lrbridge import evaluate
 from lrbridge.conformance import Target, compare
 from lrbridge.errors import EvaluationError, LrBridgeError
-from lrbridge.evaluate import evaluate_hparam
+from lrbridge.reference import evaluate_hparam
 from torch_testlib import sgd, stepped
 
 N = 40

@@ -35,10 +35,11 @@ def best(fn, repeat=3):
 def bench_lists():
     from mindspore.nn import dynamic_lr
 
-    from adapters.mindspore import to_mindspore_lr_list
+    from adapters.mindspore import to_mindspore_lr_array, to_mindspore_lr_list
 
     plan = Plan(optimizer=OptimizerSpec(name="sgd", lr=0.1), scheduler=CosineDecay(decay_steps=N, min_lr=1e-5), horizon=Horizon(steps=N))
     ours = best(lambda: to_mindspore_lr_list(plan, N))
+    ours_arr = best(lambda: to_mindspore_lr_array(plan, N))
     native = best(lambda: dynamic_lr.cosine_decay_lr(1e-5, 0.1, N, 1, N), repeat=1)
     import torch
 
@@ -53,6 +54,8 @@ def bench_lists():
     torch_t = best(torch_steps, repeat=1)
     print(f"list 1e6 steps: lrbridge {ours * 1e3:.1f} ms | mindspore cosine_decay_lr {native * 1e3:.0f} ms "
           f"({native / ours:.0f}x) | torch CosineAnnealingLR.step x1e6 {torch_t:.1f} s ({torch_t / ours:.0f}x)")
+    print(f"float32 array (Tensor-ready) 1e6 steps: lrbridge {ours_arr * 1e3:.1f} ms | vs cosine_decay_lr "
+          f"{native / ours_arr:.0f}x | vs torch {torch_t / ours_arr:.0f}x")
 
 
 def step_cost(lr, steps=3000):

@@ -10,6 +10,7 @@ import importlib
 
 _EXPORTS = {
     "to_mindspore_lr_list": "lists",
+    "to_mindspore_lr_array": "lists",
     "to_mindspore_schedule": "schedule",
     "to_mindspore_group_params": "params",
     "GroupParams": "params",

@@ -42,6 +42,18 @@ def lr_table(plan, total_step: int | None = None) -> np.ndarray:
     return evaluate(plan, list_length(plan, total_step))
 
 
+def to_mindspore_lr_array(plan, total_step: int | None = None, group=0) -> np.ndarray:
+    """The lr list of one group as a float32 array: ``mindspore.Tensor(arr)`` is a valid
+    ``learning_rate`` (a 1-D Tensor is indexed by global_step like a list) and holds
+    exactly the values MindSpore would store from the list. Skips building a Python
+    float per step, which dominates ``to_mindspore_lr_list`` for long horizons.
+    """
+    n = list_length(plan, total_step)
+    g = group_index(plan, group)
+    sub = plan.model_copy(update={"groups": (plan.groups[g],)}) if len(plan.groups) > 1 else plan
+    return evaluate(sub, n, dtype=np.float32)[0]
+
+
 def to_mindspore_lr_list(plan, total_step: int | None = None, group=0) -> list[float]:
     """The lr list of one group (index or name), ``total_step`` long (default: the plan's horizon).
 

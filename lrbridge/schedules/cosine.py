@@ -11,7 +11,11 @@ from .base import NonNegFloat, NonNegInt, PosInt, ScheduleBase
 
 def _half_cosine(frac):
     """(1 + cos(π·frac)) / 2: 1 at frac = 0, 0 at frac = 1."""
-    return 0.5 * (1.0 + np.cos(np.pi * frac))
+    x = np.multiply(np.pi, frac)  # a fresh array, updated in place below (no temporaries)
+    np.cos(x, out=x)
+    x += 1.0
+    x *= 0.5
+    return x
 
 
 class CosineAnnealing(ScheduleBase):
@@ -52,7 +56,9 @@ class CosineDecay(ScheduleBase):
 
     def lr(self, k, base):
         floor = self.min_lr + self.alpha * base
-        return floor + (base - floor) * _half_cosine(np.minimum(k, self.decay_steps) / self.decay_steps)
+        frac = np.minimum(k, self.decay_steps)
+        frac /= self.decay_steps
+        return floor + (base - floor) * _half_cosine(frac)
 
 
 def restart_cycles(k: np.ndarray, T_0: int, T_mult: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

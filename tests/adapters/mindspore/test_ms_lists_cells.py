@@ -12,7 +12,7 @@ from lrbridge.reference import evaluate
 from lrbridge.plan import Horizon
 from lrbridge.schedules import CosineAnnealing, CosineDecay, Exponential, ReduceOnPlateau, Warmup
 
-from adapters.mindspore import to_mindspore_lr_list
+from adapters.mindspore import to_mindspore_lr_array, to_mindspore_lr_list
 
 PLAN = Plan(
     optimizer=OptimizerSpec(name="sgd", lr=0.1),
@@ -26,6 +26,25 @@ def test_list_is_the_reference_and_rounds_to_it_in_float32():
     assert isinstance(lr, list) and len(lr) == 100 and isinstance(lr[0], float)
     ref = evaluate(PLAN, 100)[0]
     assert np.array_equal(np.float32(lr), ref.astype(np.float32))  # 0 ulp: what MindSpore stores
+
+
+def test_float32_array_as_a_tensor_lr_applies_the_reference_exactly(ms):
+    # Tensor(to_mindspore_lr_array(...)) is the fast form of the list: MindSpore indexes a
+    # 1-D Tensor by global_step like a list. Real nn.SGD steps; tolerance 0 ulp.
+    from mindspore import Parameter, Tensor, nn, ops
+
+    arr = to_mindspore_lr_array(PLAN)
+    assert arr.dtype == np.float32 and np.array_equal(arr, np.float32(to_mindspore_lr_list(PLAN)))
+    w = Parameter(Tensor(np.zeros(1, np.float32)), name="w")
+    opt = nn.SGD([w], learning_rate=Tensor(arr))
+    zero, grad = Tensor(np.zeros(1, np.float32)), (Tensor(np.ones(1, np.float32)),)
+    applied = []
+    for _ in range(30):
+        ops.assign(w, zero)
+        opt(grad)
+        applied.append(-w.asnumpy()[0])
+    result = compare(applied, evaluate(PLAN, 30)[0], metric="ulp", tolerance=0)
+    assert result.ok, result
 
 
 def test_too_short_total_step_is_an_error_up_front():

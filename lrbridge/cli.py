@@ -121,6 +121,86 @@ def convert(
         typer.echo(f"wrote {output}", err=True)
 
 
+def _parse_target(text: str):
+    from .conformance import Target
+    from .errors import PlanError
+
+    parts = text.split("/")
+    if not 2 <= len(parts) <= 4:
+        raise PlanError("--target", f"expected backend/mode[/device[/form]] (e.g. mindspore/graph/cpu/cell), got {text!r}")
+    return Target(*parts)
+
+
+@app.command()
+@one_line_errors
+def conform(
+    plan_path: Path = typer.Argument(..., metavar="PLAN", help="Plan file (.yaml, .yml or .json)."),
+    steps: Optional[int] = typer.Option(None, "--steps", "-n", help="Optimizer steps to run (default: the plan's horizon)."),
+    target: Optional[list[str]] = typer.Option(
+        None, "--target", "-t", help="backend/mode[/device[/form]], repeatable (default: the whole matrix)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the matrix as JSON."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Plot each target's float32 ulp error per step."),
+):
+    """Run real optimizer steps on every backend x mode x device and compare the applied lr with the reference.
+
+    Exit status 1 when any target applies something other than the plan (beyond its stated ulp tolerance).
+    """
+    import os
+
+    os.environ.setdefault("GLOG_v", "3")  # MindSpore: no device-probe warnings on the console
+    from .conformance.matrix import DEFAULT_TARGETS, pairwise_max_ulp, run_matrix
+    from .io import load_plan
+
+    plan = load_plan(plan_path)
+    n = _resolve_steps(plan, steps)
+    targets = [_parse_target(t) for t in target] if target else DEFAULT_TARGETS
+    cells = run_matrix(plan, n, targets, progress=None if as_json else lambda msg: typer.echo(msg, err=True))
+    gap = pairwise_max_ulp(cells)
+    failed = [c for c in cells if c.status in ("mismatch", "error")]
+    if as_json:
+        doc = {
+            "plan": str(plan_path),
+            "steps": n,
+            "metric": "float32 ulps between the applied lr and the float64 reference rounded to float32",
+            "cells": [c.as_dict() for c in cells],
+            "max_gap_between_targets_ulp": {"ulp": gap[0], "between": [gap[1], gap[2]]},
+        }
+        json.dump(doc, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"{plan_path.name}: applied lr vs reference, {n} steps (float32 ulps)")
+        for col in ("target", "status", "tolerance", "worst", "where / why"):
+            table.add_column(col, no_wrap=col in ("target", "status"))
+        colour = {"ok": "green", "mismatch": "red", "error": "red", "unrepresentable": "yellow", "absent": "dim"}
+        for c in cells:
+            cmp = c.comparison
+            where = (f"group '{cmp.worst_group}', step {cmp.worst_step}" if cmp.worst else "") if cmp else c.detail
+            table.add_row(
+                str(c.target),
+                f"[{colour.get(c.status, '')}]{c.status}[/]",
+                f"{cmp.tolerance:g}" if cmp else "",
+                f"{cmp.worst:g}" if cmp else "",
+                where,
+            )
+        Console().print(table)
+        typer.echo(f"largest gap between two measured targets: {gap[0]} ulp" + (f" ({gap[1]} vs {gap[2]})" if gap[0] else ""))
+    if plot is not None:
+        from .conformance.compare import ulp_distance
+        from .plotting import plot_curves
+        from .reference import evaluate
+
+        ref32 = evaluate(plan, n, dtype="float32")
+        errs = {str(c.target): ulp_distance(c.lr, ref32).max(axis=0) for c in cells if c.lr is not None}
+        plot_curves(errs, plot, title=f"{plan_path.name}: float32 ulps from the reference", ylabel="ulps (max over groups)")
+        typer.echo(f"wrote {plot}", err=as_json)
+    if failed:
+        raise typer.Exit(1)
+
+
 def main():  # pragma: no cover - console entry
     app()
 

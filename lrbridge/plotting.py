@@ -7,7 +7,9 @@ from pathlib import Path
 import numpy as np
 
 
-def plot_curves(curves: dict[str, np.ndarray], out: str | Path, *, title: str = "", logy: bool = False) -> Path:
+def plot_curves(
+    curves: dict[str, np.ndarray], out: str | Path, *, title: str = "", logy: bool = False, ylabel: str = "applied learning rate"
+) -> Path:
     """Write one line per curve (lr against optimizer step k) to ``out`` (png, svg, pdf)."""
     import matplotlib
 
@@ -19,7 +21,7 @@ def plot_curves(curves: dict[str, np.ndarray], out: str | Path, *, title: str = 
     for i, (name, lr) in enumerate(curves.items()):
         ax.plot(np.arange(len(lr)), lr, styles[i % len(styles)], label=name, linewidth=1.6)
     ax.set_xlabel("optimizer step k")
-    ax.set_ylabel("applied learning rate")
+    ax.set_ylabel(ylabel)
     if logy:
         ax.set_yscale("log")
     if title:

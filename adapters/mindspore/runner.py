@@ -42,14 +42,16 @@ def _probe_params(n_groups: int, chunk: int):
 
 def _run(opt, params, steps: int, chunk: int, after_step=None) -> np.ndarray:
     """Step ``opt`` with one-hot gradients; return −params per step, shape (groups, steps)."""
-    from mindspore import Tensor, ops
+    from mindspore import Tensor, mutable, ops
 
+    # mutable: the gradients are graph inputs, not constants (a constant tuple would be
+    # compiled into the graph and recompiled whenever its values change).
     onehot = [Tensor(row) for row in np.eye(chunk, dtype=np.float32)]
     zeros = Tensor(np.zeros(chunk, np.float32))
     out = np.empty((len(params), steps), np.float64)
     for j in range(steps):
         grad = onehot[j % chunk]
-        opt(tuple(grad for _ in params))
+        opt(mutable(tuple(grad for _ in params)))
         if after_step is not None:
             after_step()
         if j % chunk == chunk - 1 or j == steps - 1:

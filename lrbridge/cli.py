@@ -39,18 +39,6 @@ def one_line_errors(fn):
     return wrapper
 
 
-def _resolve_steps(plan, steps: Optional[int]) -> int:
-    from .errors import PlanError
-
-    if steps is not None:
-        if steps < 1:
-            raise PlanError("--steps", f"must be at least 1, got {steps}")
-        return steps
-    if plan.horizon.steps is None:
-        raise PlanError("horizon.steps", "the plan sets no horizon; pass --steps N")
-    return plan.horizon.steps
-
-
 def _sample_rows(n: int, rows: int = 12) -> list[int]:
     """Steps worth showing in a table: evenly spaced, always the first and last."""
     if n <= rows:
@@ -69,9 +57,10 @@ def curve(
     """Evaluate a plan with the float64 reference evaluator: the lr each group applies at steps 0..N-1."""
     from .reference import curves as eval_curves
     from .io import load_plan
+    from .plan import resolve_steps
 
     plan = load_plan(plan_path)
-    n = _resolve_steps(plan, steps)
+    n = resolve_steps(plan, steps)
     curves = eval_curves(plan, n)
     if as_json:
         doc = {"steps": n, "groups": [{"name": name, "lr": lr.tolist()} for name, lr in curves.items()]}
@@ -151,9 +140,10 @@ def conform(
     os.environ.setdefault("GLOG_v", "3")  # MindSpore: no device-probe warnings on the console
     from .conformance.matrix import DEFAULT_TARGETS, pairwise_max_ulp, run_matrix
     from .io import load_plan
+    from .plan import resolve_steps
 
     plan = load_plan(plan_path)
-    n = _resolve_steps(plan, steps)
+    n = resolve_steps(plan, steps)
     targets = [_parse_target(t) for t in target] if target else DEFAULT_TARGETS
     cells = run_matrix(plan, n, targets, progress=None if as_json else lambda msg: typer.echo(msg, err=True))
     gap = pairwise_max_ulp(cells)

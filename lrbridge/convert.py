@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from .errors import PlanError
+from .plan import resolve_steps
 
 FORMATS = ("json", "npy", "python")
 
@@ -52,16 +53,6 @@ def load_source(path) -> tuple[object, list[str]]:
         return plan_from_dict(data), []
     except PlanError as exc:
         raise PlanError(exc.path, f"{exc.message} (in {path})") from None
-
-
-def resolve_steps(plan, steps) -> int:
-    if steps is not None:
-        if steps < 1:
-            raise PlanError("--steps", f"must be at least 1, got {steps}")
-        return steps
-    if plan.horizon.steps is None:
-        raise PlanError("horizon.steps", "the source sets no horizon; pass --steps N")
-    return plan.horizon.steps
 
 
 def _to_mindspore(plan, steps: int, fmt: str):

@@ -80,3 +80,16 @@ class Plan(Node):
             if g.scheduler is not None and all(g.scheduler is not s for s in seen):
                 seen.append(g.scheduler)
         return seen
+
+
+def resolve_steps(plan: Plan, steps: int | None) -> int:
+    """Steps to run: ``steps`` when given (≥ 1), else the plan's horizon (an error when it has none)."""
+    from .errors import PlanError
+
+    if steps is not None:
+        if steps < 1:
+            raise PlanError("--steps", f"must be at least 1, got {steps}")
+        return steps
+    if plan.horizon.steps is None:
+        raise PlanError("horizon.steps", "the plan sets no horizon; pass --steps N")
+    return plan.horizon.steps

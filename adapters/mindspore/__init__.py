@@ -6,7 +6,7 @@ mindspore is imported by the functions that need it.
 
 from __future__ import annotations
 
-import importlib
+from lrbridge.lazy import lazy_exports
 
 _EXPORTS = {
     "to_mindspore_lr_list": "lists",
@@ -24,11 +24,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'adapters.mindspore' has no attribute '{name}'")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -8,7 +8,7 @@ Public functions (torch is imported only when one is called):
 
 from __future__ import annotations
 
-import importlib
+from lrbridge.lazy import lazy_exports
 
 _EXPORTS = {
     "to_torch": "export",
@@ -23,11 +23,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'adapters.torch' has no attribute '{name}'")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

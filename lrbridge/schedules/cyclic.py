@@ -7,7 +7,7 @@ from typing import Literal
 import numpy as np
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .base import Bool, NonNegFloat, PosFloat, PosInt, ScheduleBase
 
@@ -36,6 +36,17 @@ class OneCycle(ScheduleBase):
     div_factor: PosFloat = 25.0
     final_div_factor: PosFloat = 1e4
     three_phase: Bool = False
+
+    @model_validator(mode="after")
+    def _first_phase_not_empty(self):
+        # A phase is used for k in (previous end, end]; only the first can be empty *and* used
+        # (at k = 0, when pct_start·total_steps = 1), where torch raises ZeroDivisionError.
+        if self.pct_start * self.total_steps == 1:
+            raise ValueError(
+                "pct_start·total_steps = 1 leaves the warm-up phase of one_cycle empty at step 0 "
+                "(torch divides by zero there); adjust pct_start or total_steps"
+            )
+        return self
 
     def _own_equivariance(self):
         return False

@@ -648,3 +648,16 @@ def test_support_table_covers_every_torch_scheduler(torch):
     }
     exported -= {"LRScheduler"}
     assert exported <= set(TORCH_TO_IR), sorted(exported - set(TORCH_TO_IR))
+
+
+def test_one_cycle_edge_phases_match_torch_or_are_refused(torch):
+    # pct_start·total_steps < 1: torch skips the empty warm-up phase; the IR does the same.
+    make = lambda S, o: S.OneCycleLR(o, max_lr=1.0, total_steps=20, pct_start=0.04)  # noqa: E731
+    native = run_native(torch, make, [0.1], 20)
+    ir = plan_for(OneCycle(total_steps=20, max_lr=1.0, pct_start=0.04), [0.1])
+    assert compare(native, evaluate(ir, 20), metric="rel", tolerance=1e-12).ok
+    # pct_start·total_steps = 1: torch divides by zero at step 0, the IR refuses the node.
+    with pytest.raises(ZeroDivisionError):
+        run_native(torch, lambda S, o: S.OneCycleLR(o, max_lr=1.0, total_steps=10, pct_start=0.1), [0.1], 1)
+    with pytest.raises(ValueError, match="pct_start·total_steps = 1"):
+        OneCycle(total_steps=10, max_lr=1.0, pct_start=0.1)

@@ -62,7 +62,7 @@ def _to_mindspore(plan, steps: int, fmt: str):
 
 
 def _to_oneflow(plan, steps: int, fmt: str):
-    from adapters.oneflow.export import render
+    from adapters.oneflow.codegen import render
 
     return render(plan, steps, fmt)
 

@@ -2,7 +2,7 @@
 
 OneFlow 0.9 runs only under Python 3.10 (``.venv-oneflow``). Framework-free here
 (any interpreter): ``check`` (``capability``), ``generate_code`` / ``render``
-(``export``), ``schedule_from_spec`` / ``plan_from_specs`` (``importer``) and the
+(``codegen``), ``schedule_from_spec`` / ``plan_from_specs`` (``importer``) and the
 conformance ``RUNNER`` (``runner``, which drives the worker). Inside the OneFlow
 interpreter: ``to_oneflow(plan, optimizer, graph=False)``, ``from_oneflow(obj)``,
 ``oneflow_optimizer(plan, model)``, ``build_oneflow_param_groups`` and ``PlanLR``
@@ -23,8 +23,8 @@ _EXPORTS = {
     "schedule_from_spec": "importer",
     "plan_from_specs": "importer",
     "check": "capability",
-    "generate_code": "export",
-    "render": "export",
+    "generate_code": "codegen",
+    "render": "codegen",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from lrbridge.capability import CheckResult
 
-from .export import export, optimizer_problems
+from .export import export
+from .optim import optimizer_problems
 
 MODES = ("eager", "graph")
 

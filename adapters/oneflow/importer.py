@@ -47,7 +47,7 @@ from lrbridge.schedules import (
     Warmup,
 )
 
-from .export import restart_log_error_step
+from .leaf_lowering import restart_log_error_step
 
 
 @dataclass

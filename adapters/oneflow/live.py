@@ -18,7 +18,8 @@ from lrbridge.groups import assign_params
 from lrbridge.io import plan_from_dict
 
 from .capability import check
-from .export import PLAN_LR, export, optimizer_kwargs, optimizer_problems
+from .export import PLAN_LR, export
+from .optim import optimizer_kwargs, optimizer_problems
 from .runtime import load_oneflow
 
 try:

@@ -28,8 +28,8 @@ OPS: dict[str, str] = {
     "ping": "worker:op_ping",
     "native_curve": "native:op_native_curve",  # step native OneFlow schedulers (oracle tests)
     "measure": "runner_worker:op_measure",  # real optimizer steps, eager or nn.Graph
-    "check": "export:op_check",  # representability of a plan per mode
-    "export": "export:op_export",  # generated OneFlow code / scheduler descriptions
+    "check": "codegen:op_check",  # representability of a plan per mode
+    "export": "codegen:op_export",  # generated OneFlow code / scheduler descriptions
     "import": "importer:op_import",  # OneFlow scheduler specs -> IR plan
 }
 

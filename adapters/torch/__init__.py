@@ -14,7 +14,7 @@ _EXPORTS = {
     "to_torch": "export",
     "from_torch": "importer",
     "ImportResult": "importer",
-    "stepped_lrs": "importer",
+    "stepped_lrs": "tables",
     "build_torch_param_groups": "params",
     "torch_optimizer": "params",
     "plan_from_torch_config": "config",

@@ -42,7 +42,7 @@ def test_group_shape_message_names_groups_and_suggests_one_optimizer_per_schedul
 
 def test_float_log_restart_bug_is_exact_below_the_step_it_strikes():
     # OneFlow's restart cycle uses floor(log(...)): wrong at k = 121 for T_0=1, T_mult=3 (measured, semantics §1.3)
-    from adapters.oneflow.export import restart_log_error_step
+    from adapters.oneflow.leaf_lowering import restart_log_error_step
 
     assert restart_log_error_step(1, 3) == 121
     assert restart_log_error_step(1, 10) == 111
@@ -110,7 +110,7 @@ def test_sgd_dampening_with_momentum_is_refused_and_named():
 
 
 def test_optimizer_kwargs_are_explicit_against_oneflow_defaults():
-    from adapters.oneflow.export import optimizer_kwargs
+    from adapters.oneflow.optim import optimizer_kwargs
 
     cls, kw = optimizer_kwargs(Plan(optimizer=OptimizerSpec(name="adamw", lr=1e-3)))
     assert cls == "AdamW" and kw["weight_decay"] == 0.01  # OneFlow's AdamW default is 0
@@ -131,7 +131,7 @@ def test_unknown_mode():
 
 
 def test_generate_code_refuses_what_check_refuses_with_the_same_message():
-    from adapters.oneflow.export import generate_code
+    from adapters.oneflow.codegen import generate_code
 
     p = EAGER_ONLY["chained"][0]
     with pytest.raises(UnrepresentableError) as err:
@@ -169,7 +169,7 @@ def test_to_oneflow_outside_the_oneflow_interpreter_says_where_it_runs():
 def test_convert_to_oneflow(tmp_path):
     import json
 
-    from adapters.oneflow.export import generate_code
+    from adapters.oneflow.codegen import generate_code
     from lrbridge.convert import convert
     from lrbridge.io import save_plan
 

@@ -139,7 +139,17 @@ class PiecewiseCell(_CountCell):
         return vals * ops.ones_like(base)
 
 
-class ExponentialCell(_Node):
+class _DecayClockNode(_Node):
+    """Nodes decaying on p = k / decay_steps, floored with staircase."""
+
+    def clock(self, k):
+        p = k / self.steps
+        if self.staircase:
+            p = ops.floor(p)
+        return p
+
+
+class ExponentialCell(_DecayClockNode):
     """lr = b·γ^p, p = k / decay_steps (floored with staircase)."""
 
     def __init__(self, node):
@@ -149,10 +159,7 @@ class ExponentialCell(_Node):
         self.staircase = node.staircase
 
     def construct(self, k, base):
-        p = k / self.steps
-        if self.staircase:
-            p = ops.floor(p)
-        return base * ops.pow(self.gamma, p)
+        return base * ops.pow(self.gamma, self.clock(k))
 
 
 class NaturalExpCell(_Node):
@@ -171,7 +178,7 @@ class NaturalExpCell(_Node):
         return base * ops.exp(self.neg_rate * t)
 
 
-class InverseTimeCell(_Node):
+class InverseTimeCell(_DecayClockNode):
     """lr = b / (1 + r·p), p = k / decay_steps (floored with staircase)."""
 
     def __init__(self, node):
@@ -181,10 +188,7 @@ class InverseTimeCell(_Node):
         self.staircase = node.staircase
 
     def construct(self, k, base):
-        p = k / self.steps
-        if self.staircase:
-            p = ops.floor(p)
-        return base / (self.one + self.rate * p)
+        return base / (self.one + self.rate * self.clock(k))
 
 
 class CosineAnnealingCell(_Node):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -93,3 +94,18 @@ def resolve_steps(plan: Plan, steps: int | None) -> int:
     if plan.horizon.steps is None:
         raise PlanError("horizon.steps", "the plan sets no horizon; pass --steps N")
     return plan.horizon.steps
+
+
+@dataclass
+class ImportResult:
+    """What the importers (``from_torch``, ``from_oneflow``) return.
+
+    ``plan``: the imported plan. ``exact``: True when every schedule is modelled in
+    closed form (valid at every step); False when some part is a table sampled from
+    the framework, exact only over the sampled steps (the plan's horizon then ends
+    there, past: error). ``notes``: what was modelled how, and why.
+    """
+
+    plan: Plan
+    exact: bool = True
+    notes: list[str] = field(default_factory=list)

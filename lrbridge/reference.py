@@ -101,6 +101,35 @@ def evaluate(plan: Plan, steps, *, dtype=np.float64) -> np.ndarray:
     return out.astype(dtype, copy=False)
 
 
+class StepTable:
+    """One step's lrs at a time, for schedulers that frameworks step once per optimizer step.
+
+    ``row(k)`` is the plan's lr of every group at step k as a list of Python floats
+    (the cheapest thing to hand to a framework each step). Behind it ``values(plan,
+    steps)`` (default: ``evaluate``) fills ``chunk`` steps per vectorized call, so a
+    step costs a list lookup. It never evaluates past an ``error`` horizon ahead of
+    time: the error surfaces exactly at the first step past it.
+    """
+
+    def __init__(self, plan: Plan, chunk: int = 4096, values=evaluate):
+        self.plan = plan
+        self.chunk = chunk
+        self._values = values
+        self._k0 = 0
+        self._rows: list[list[float]] = []
+
+    def row(self, k: int) -> list[float]:
+        i = k - self._k0
+        if not 0 <= i < len(self._rows):
+            end = k + self.chunk
+            h = self.plan.horizon
+            if h.past == "error" and h.steps is not None and k < h.steps:
+                end = min(end, h.steps)
+            self._k0, self._rows = k, self._values(self.plan, np.arange(k, end, dtype=np.int64)).T.tolist()
+            i = 0
+        return self._rows[i]
+
+
 def curves(plan: Plan, steps) -> dict[str, np.ndarray]:
     """``evaluate`` keyed by group name."""
     return dict(zip(plan.group_names, evaluate(plan, steps)))

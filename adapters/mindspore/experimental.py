@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrbridge.reference import evaluate
+from lrbridge.reference import StepTable
 
 
 class ExactLR:
@@ -31,23 +31,15 @@ class ExactLR:
             raise ValueError(
                 f"the optimizer has {len(optimizer.param_groups)} param groups but rows maps {len(self.rows)}"
             )
+        self._table = StepTable(plan)
         self.last_epoch = int(last_epoch)
         self._last_lr: list[float] = []
         self.step()
 
-    CHUNK = 1024  # steps evaluated per call of the (vectorized) reference
-
-    def lr_at(self, k: int) -> np.ndarray:
-        """float64 lr of every optimizer group at step k (evaluated CHUNK steps at a time)."""
-        start = getattr(self, "_cache_start", None)
-        if start is None or not start <= k < start + self._cache.shape[1]:
-            end = k + self.CHUNK
-            h = self.plan.horizon
-            if h.past == "error":  # never ask for steps past an 'error' horizon ahead of time
-                end = max(k + 1, min(end, h.steps))
-            self._cache_start = k
-            self._cache = evaluate(self.plan, np.arange(k, end, dtype=np.int64))[self.rows]
-        return self._cache[:, k - self._cache_start]
+    def lr_at(self, k: int) -> list[float]:
+        """float64 lr of every optimizer group at step k."""
+        row = self._table.row(k)
+        return [row[r] for r in self.rows]
 
     def _write(self):
         from mindspore import Tensor, ops
@@ -55,7 +47,7 @@ class ExactLR:
         values = self.lr_at(self.last_epoch)
         for param, value in zip(self.optimizer.lrs, values):
             ops.assign(param, Tensor(np.float32(value)))  # numpy rounds float64 -> float32 to nearest
-        self._last_lr = values.tolist()
+        self._last_lr = values
 
     def step(self):
         self.last_epoch += 1

@@ -30,18 +30,10 @@ def op_export(request):
     """Worker op ``export``: ``{"plan": ..., "mode": ...}`` -> the Export as JSON plus generated ``code``.
 
     ``live: true`` (graph) adds the conf the live scheduler writes; ``verify_steps: N`` with
-    ``param_names`` runs the generated eager code and returns its group lrs; ``cases`` batches.
+    ``param_names`` runs the generated eager code and returns its group lrs.
     """
     from lrbridge.io import plan_from_dict
 
-    if "cases" in request:  # a batch: one answer per case, {"error": msg} for a failed one
-        out = []
-        for i, case in enumerate(request["cases"]):
-            try:
-                out.append(op_export(case))
-            except Exception as exc:
-                out.append({"error": f"cases[{i}]: {type(exc).__name__}: {exc}"})
-        return out
     plan = plan_from_dict(request["plan"])
     mode = request.get("mode", "eager")
     ex = export(plan, mode)

@@ -23,12 +23,11 @@ Semantics imported (OneFlow 0.9, ``oneflow/nn/optimizer/*.py``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
 from lrbridge.errors import PlanError
 from lrbridge.groups import ParamGroup
 from lrbridge.optim import OPTIMIZER_HPARAMS, OptimizerSpec
-from lrbridge.plan import Horizon, Plan
+from lrbridge.plan import Horizon, ImportResult, Plan
 from lrbridge.schedules import (
     Chained,
     Constant,
@@ -48,16 +47,6 @@ from lrbridge.schedules import (
 )
 
 from .leaf_lowering import restart_log_error_step
-
-
-@dataclass
-class ImportResult:
-    """``plan``: the imported plan; ``exact``: False when part of it is a sampled table
-    (exact over the sampled steps only, the horizon then ends there); ``notes``: how."""
-
-    plan: Plan
-    exact: bool = True
-    notes: list[str] = field(default_factory=list)
 
 
 # -- spec -> IR (framework-free) ---------------------------------------------------------------
@@ -366,14 +355,6 @@ def op_import(request):
 
     from .live import build_scheduler, flow
 
-    if "cases" in request:  # a batch: one answer per case, {"error": msg} for a failed one
-        out = []
-        for i, case in enumerate(request["cases"]):
-            try:
-                out.append(op_import(case))
-            except Exception as exc:
-                out.append({"error": f"cases[{i}]: {type(exc).__name__}: {exc}"})
-        return out
     if "plan" in request:
         res = _roundtrip(request)
         return {"plan": plan_to_dict(res.plan), "exact": res.exact, "notes": res.notes}

@@ -10,12 +10,11 @@ piecewise, tabulated, ...).
 
 from __future__ import annotations
 
-import numpy as np
-
 from lrbridge.capability import CheckResult
 from lrbridge.errors import BackendUnavailableError, PlanError
 from lrbridge.groups import assign_params
 from lrbridge.io import plan_from_dict
+from lrbridge.reference import StepTable
 
 from .capability import check
 from .export import PLAN_LR, export
@@ -70,9 +69,10 @@ def graph_conf_proto_json(conf: dict) -> dict:
 
 
 class PlanLR(_LRScheduler):
-    """Closed-form scheduler: group g gets lr_scale_g · schedule_g(k, initial_lr_g) at step k.
+    """Closed-form scheduler: group g gets the plan's lr at step k (``lrbridge.evaluate``).
 
-    Computed in float64 by the IR itself, so eager applies exactly the reference.
+    Computed in float64 by the reference evaluator (a ``StepTable``), so eager applies
+    exactly the reference, horizon policy included.
     In nn.Graph it writes ``graph_conf`` (the kernel conf equal to the plan, from
     ``export``) or refuses with the reasons ``check`` gives.
     """
@@ -85,25 +85,17 @@ class PlanLR(_LRScheduler):
         self.plan = plan
         self.graph = graph
         self.graph_conf = graph_conf
-        self._schedules = [plan.group_schedule(g) for g in plan.groups]
         # eager ignores lr_scale, so PlanLR applies it; in nn.Graph the optimizer conf does
-        self._scales = [1.0 if graph else g.lr_scale for g in plan.groups]
+        unscaled = plan.model_copy(update={"groups": tuple(g.model_copy(update={"lr_scale": 1.0}) for g in plan.groups)})
+        self._table = StepTable(unscaled if graph else plan)
         super().__init__(optimizer, last_step, verbose)
-
-    def _clock(self, step: int) -> float:
-        h = self.plan.horizon
-        if h.past == "hold" and h.steps is not None:
-            step = min(step, h.steps - 1)
-        return float(step)
 
     def get_lr(self, base_lr, step):
         raise NotImplementedError("PlanLR computes every group at once in step(); it cannot be nested in a OneFlow composite")
 
     def step(self):
         self.last_step += 1
-        k = np.array([self._clock(self.last_step)])
-        lrs = [float(s * sched.lr(k, np.float64(b))[0]) for sched, s, b in zip(self._schedules, self._scales, self.base_lrs)]
-        self.update_lrs(lrs)
+        self.update_lrs(self._table.row(self.last_step))
 
     def _generate_conf_for_graph(self, lr_conf):
         if self.graph_conf is None:

@@ -15,9 +15,8 @@ composites nest their schedulers::
     {"class": "WarmupLR", "scheduler": SPEC or null, "kwargs": {"warmup_iters": 5}}
 
 A single case returns ``{"lr": [[lr of group 0 at k = 0..N−1], ...]}`` and raises on
-bad input. A batch returns one entry per case, ``{"lr": ...}`` or ``{"error": msg}``,
-so a case OneFlow rejects (that is sometimes the fact a test asserts) does not cost
-the other cases their interpreter start.
+bad input. A batch (handled by the worker) returns one entry per case, ``{"lr": ...}``
+or ``{"error": msg}``.
 
 Row g, column k is ``param_groups[g]["lr"]`` read just before the k-th
 ``opt.step()``: the lr optimizer step k applies. Parameters are never read, because
@@ -136,19 +135,7 @@ def native_curve(flow, case, where="request"):
 
 
 def op_native_curve(request):
-    """The worker op: one case -> ``{"lr": rows}``; ``cases`` -> a list of ``{"lr": rows}`` / ``{"error": msg}``."""
+    """The worker op: one case -> ``{"lr": rows}`` (the worker batches ``cases``)."""
     from .runtime import load_oneflow
 
-    flow = load_oneflow()
-    if "cases" not in request:
-        return {"lr": native_curve(flow, request)}
-    cases = request["cases"]
-    if not isinstance(cases, list):
-        raise SpecError(f"cases: expected a list of cases, got {type(cases).__name__}")
-    out = []
-    for i, case in enumerate(cases):
-        try:
-            out.append({"lr": native_curve(flow, case, f"cases[{i}]")})
-        except Exception as exc:  # one case's failure is its answer, not the batch's
-            out.append({"error": f"{type(exc).__name__}: {exc}"})
-    return out
+    return {"lr": native_curve(load_oneflow(), request)}

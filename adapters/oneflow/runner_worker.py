@@ -6,8 +6,8 @@ Runs inside the OneFlow interpreter. A request is one case or a batch::
     {"op": "measure", "cases": [{"plan": ..., "steps": ..., "mode": ..., "device": ...}, ...]}
     {"op": "measure", "query": "devices"}   -> {"cuda": bool}
 
-One case returns ``{"lr": [[...], ...]}`` (groups × steps); a batch one entry per
-case, ``{"lr": ...}`` or ``{"error": msg}``.
+One case returns ``{"lr": [[...], ...]}`` (groups × steps); a batch (handled by the
+worker) one entry per case, ``{"lr": ...}`` or ``{"error": msg}``.
 
 The probe (see ``lrbridge.conformance.engine``): per group a float32 parameter of
 length C, all zeros; at step k the loss is Σ_g (w_g · x).sum() with x the one-hot
@@ -114,12 +114,4 @@ def op_measure(request):
     flow = load_oneflow()
     if request.get("query") == "devices":
         return {"cuda": bool(flow.cuda.is_available())}
-    if "cases" not in request:
-        return {"lr": measure_case(flow, request)}
-    out = []
-    for i, case in enumerate(request["cases"]):
-        try:
-            out.append({"lr": measure_case(flow, case)})
-        except Exception as exc:  # one case's failure is its answer
-            out.append({"error": f"cases[{i}]: {type(exc).__name__}: {exc}"})
-    return out
+    return {"lr": measure_case(flow, request)}

@@ -2,8 +2,9 @@
 
     .venv-oneflow/bin/python -m adapters.oneflow.worker <<< '{"op": "ping"}'
 
-Operations are registered in ``OPS``; each takes the request dict and returns
-JSON-serializable data. The main environment calls this through
+Operations are registered in ``OPS``; each takes one request dict and returns
+JSON-serializable data. Any op can be batched: ``{"op": ..., "cases": [request, ...]}``
+answers a list, one result (or ``{"error": msg}``) per case. The main environment calls this through
 ``lrbridge.interp.call_oneflow``.
 """
 
@@ -44,12 +45,30 @@ def resolve(name: str):
     return getattr(importlib.import_module(f"adapters.oneflow.{module}"), func)
 
 
+def run_cases(op, cases) -> list:
+    """A batch: one answer per case, ``{"error": msg}`` for a case that failed.
+
+    One case's failure (sometimes the very fact a test asserts) must not cost the
+    others their interpreter start, which dominates a worker call.
+    """
+    if not isinstance(cases, list):
+        raise ValueError(f"cases: expected a list of requests, got {type(cases).__name__}")
+    out = []
+    for i, case in enumerate(cases):
+        try:
+            out.append(op(case))
+        except Exception as exc:
+            out.append({"error": f"cases[{i}]: {type(exc).__name__}: {exc}"})
+    return out
+
+
 def main() -> int:
     out = sys.stdout
     try:
         request = json.loads(sys.stdin.read())
         op = resolve(request.get("op"))
-        reply = {"ok": True, "result": op(request)}
+        result = run_cases(op, request["cases"]) if "cases" in request else op(request)
+        reply = {"ok": True, "result": result}
     except Exception as exc:  # reported to the main process, with the traceback on stderr
         traceback.print_exc()
         reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}

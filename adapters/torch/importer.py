@@ -16,32 +16,16 @@ this module reads the optimizer and its param groups and assembles the plan.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from lrbridge.errors import LrBridgeError, PlanError
 from lrbridge.groups import ParamGroup
 from lrbridge.optim import OPTIMIZER_HPARAMS, OptimizerSpec
-from lrbridge.plan import Horizon, Plan
+from lrbridge.plan import Horizon, ImportResult, Plan
 from lrbridge.schedules import ByEpoch
 
 from .closed_form import NeedsTable, _cls, model_scheduler
 from .params import TORCH_OPTIMIZERS
 from .tables import _tabulate, _verified, stepped_lrs
-
-
-@dataclass
-class ImportResult:
-    """What ``from_torch`` returns.
-
-    ``plan``: the imported plan. ``exact``: True when every schedule is modelled in
-    closed form (valid at every step); False when some part is a table, exact
-    only over the sampled steps (the plan's horizon then ends there, past: error).
-    ``notes``: what was modelled how, and why.
-    """
-
-    plan: Plan
-    exact: bool
-    notes: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- groups and optimizer

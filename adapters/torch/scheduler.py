@@ -3,9 +3,9 @@
 Group i of the optimizer applies ``evaluate(plan, [k])[i]`` at ``last_epoch = k``:
 no recursion through the current lr, hence no drift and no composition surprise,
 and resuming from ``state_dict()`` at any k continues exactly (the state holds k
-and the plan as plain data). Per-step cost is a list lookup: the evaluator fills
-a table of ``CHUNK`` steps at a time (one vectorized call per chunk), so
-``step()`` costs about what a native class's ``step()`` does.
+and the plan as plain data). Per-step cost is a list lookup in a
+``lrbridge.reference.StepTable``, so ``step()`` costs about what a native class's
+``step()`` does.
 
 Scheduled hyperparameters (``ParamGroup.hparam_schedulers``: momentum, beta1) are
 written into the param groups at every step, like torch's CyclicLR does.
@@ -15,24 +15,10 @@ Imports torch: only imported by ``adapters.torch`` functions that need it.
 
 from __future__ import annotations
 
-import numpy as np
 from torch.optim.lr_scheduler import LRScheduler
 
-from lrbridge.reference import evaluate, evaluate_hparam
+from lrbridge.reference import StepTable, evaluate_hparam
 from lrbridge.io import plan_from_dict, plan_to_dict
-
-#: steps evaluated per table refill
-CHUNK = 4096
-
-
-def _chunk_end(plan, k0: int) -> int:
-    """End of the chunk from k0: never past a horizon that forbids evaluation there."""
-    end = k0 + CHUNK
-    h = plan.horizon
-    if h.past == "error" and h.steps is not None and k0 < h.steps:
-        end = min(end, h.steps)
-    return end
-
 
 class LrBridgeScheduler(LRScheduler):
     """Closed-form scheduler for ``plan``, whose groups are the optimizer's param groups in order.
@@ -54,31 +40,19 @@ class LrBridgeScheduler(LRScheduler):
 
     def _set_plan(self, plan) -> None:
         self.plan = plan
-        self._hparams = sorted({name for g in plan.groups for name in g.hparam_schedulers})
-        self._k0 = 0
-        self._rows: list[list[float]] = []
-        self._hrows: dict[str, list[list[float]]] = {}
-
-    def _fill(self, k: int) -> None:
-        """Tabulate steps [k, k + CHUNK) (rows per step: one float per group)."""
-        steps = np.arange(k, _chunk_end(self.plan, k), dtype=np.int64)
-        self._k0 = k
-        self._rows = evaluate(self.plan, steps).T.tolist()
-        self._hrows = {name: evaluate_hparam(self.plan, name, steps).T.tolist() for name in self._hparams}
+        self._lrs = StepTable(plan)
+        names = sorted({name for g in plan.groups for name in g.hparam_schedulers})
+        self._hparams = {n: StepTable(plan, values=lambda p, steps, n=n: evaluate_hparam(p, n, steps)) for n in names}
 
     def get_lr(self):
         k = self.last_epoch
-        i = k - self._k0
-        if i < 0 or i >= len(self._rows):
-            self._fill(k)
-            i = 0
         if self._hparams:
-            self._apply_hparams(i)
-        return self._rows[i]
+            self._apply_hparams(k)
+        return self._lrs.row(k)
 
-    def _apply_hparams(self, i: int) -> None:
-        for name in self._hparams:
-            for group, value, g in zip(self.optimizer.param_groups, self._hrows[name][i], self.plan.groups):
+    def _apply_hparams(self, k: int) -> None:
+        for name, table in self._hparams.items():
+            for group, value, g in zip(self.optimizer.param_groups, table.row(k), self.plan.groups):
                 if name not in g.hparam_schedulers:
                     continue
                 if name == "beta1":

@@ -230,3 +230,20 @@ def test_blocked_parallel_evaluation_equals_one_block(monkeypatch):
     blocked = L.evaluate(plan, steps)
     monkeypatch.setattr(lrbridge.reference, "BLOCK", 10**9)
     np.testing.assert_array_equal(blocked, L.evaluate(plan, steps))
+
+
+def test_step_table_rows_are_the_reference_and_stop_at_an_error_horizon():
+    # The per-step lookup behind every closed-form framework scheduler (torch, MindSpore
+    # experimental, OneFlow eager): rows equal evaluate(); an 'error' horizon raises at
+    # exactly the first step past it, not at a chunk refill before it.
+    plan = L.Plan(
+        optimizer=L.OptimizerSpec(name="sgd", lr=0.1),
+        groups=(L.ParamGroup(name="a", params=("a*",), lr_scale=0.5), L.ParamGroup(name="b", rest=True)),
+        scheduler=L.CosineAnnealing(T_max=7),
+        horizon=L.Horizon(steps=10, past="error"),
+    )
+    table = lrbridge.reference.StepTable(plan, chunk=4)
+    rows = np.array([table.row(k) for k in range(10)]).T
+    np.testing.assert_array_equal(rows, L.evaluate(plan, 10))
+    with pytest.raises(EvaluationError, match="step 10 is past the plan's horizon of 10 steps"):
+        table.row(10)

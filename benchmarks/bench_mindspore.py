@@ -35,7 +35,7 @@ def best(fn, repeat=3):
 def bench_lists():
     from mindspore.nn import dynamic_lr
 
-    from adapters.mindspore import to_mindspore_lr_array, to_mindspore_lr_list
+    from lrbridge_mindspore import to_mindspore_lr_array, to_mindspore_lr_list
 
     plan = Plan(optimizer=OptimizerSpec(name="sgd", lr=0.1), scheduler=CosineDecay(decay_steps=N, min_lr=1e-5), horizon=Horizon(steps=N))
     ours = best(lambda: to_mindspore_lr_list(plan, N))
@@ -78,7 +78,7 @@ def bench_cells():
     import mindspore as ms
     from mindspore import nn
 
-    from adapters.mindspore import to_mindspore_schedule
+    from lrbridge_mindspore import to_mindspore_schedule
 
     ms.set_context(mode=ms.GRAPH_MODE)
     pairs = [

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_torch.py
 
-1. LrBridgeScheduler.step() vs the equivalent native class's step() (target ≤ 1.2x).
+1. PlanLR.step() vs the equivalent native class's step() (target ≤ 1.2x).
 2. from_torch of a LambdaLR sampled over 1e6 steps into a table (target < 3 s).
 3. measuring 1e5 steps of a 4-group plan through real torch SGD steps (target < 10 s).
 """
@@ -14,8 +14,8 @@ import warnings
 
 import torch
 
-from adapters.torch import from_torch, to_torch
-from adapters.torch.runner import RUNNER
+from lrbridge_torch import from_torch, to_torch
+from lrbridge_torch.runner import RUNNER
 from lrbridge import OptimizerSpec, ParamGroup, Plan
 from lrbridge.conformance import Target
 from lrbridge.schedules import CosineAnnealing, Sequential, LinearRamp, Step
@@ -73,7 +73,7 @@ def main():
     torch.set_num_threads(1)
     print(f"torch {torch.__version__}, CPU, 1 thread")
     for kind, ours, native, ratio in bench_step():
-        print(f"step() {kind:12s} LrBridgeScheduler {ours:6.2f} µs   native {native:6.2f} µs   ratio {ratio:.2f}x (target ≤ 1.2x)")
+        print(f"step() {kind:12s} PlanLR {ours:6.2f} µs   native {native:6.2f} µs   ratio {ratio:.2f}x (target ≤ 1.2x)")
     secs, size = bench_lambda()
     print(f"from_torch(LambdaLR, steps=1e6): {secs:.2f} s for {size} values (target < 3 s)")
     print(f"measure 1e5 steps, 4 groups, real SGD steps: {bench_measure():.2f} s (target < 10 s)")

@@ -2,7 +2,10 @@
 
 The core (this package) is framework-free: a canonical IR of schedules, groups
 and optimizer specs (``Plan``), and a vectorized float64 reference evaluator.
-Framework adapters live in ``adapters/`` and import their framework lazily.
+Framework backends are plugins (``lrbridge.backends``, entry point group
+``lrbridge.backends``): the bundled ones are ``lrbridge_torch``, ``lrbridge_mindspore``
+and ``lrbridge_oneflow``; their conveniences (``lrbridge.to_torch``, ...) resolve
+through the registry.
 
 Names are resolved on first use (PEP 562), so ``import lrbridge`` costs a few
 milliseconds and imports neither numpy, pydantic nor any framework.
@@ -15,7 +18,9 @@ from .lazy import lazy_exports
 __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
+    "ArgumentTypeError": "errors",
     "BackendUnavailableError": "errors",
+    "LimitError": "errors",
     "EvaluationError": "errors",
     "LrBridgeError": "errors",
     "PlanError": "errors",
@@ -40,22 +45,30 @@ _SCHEDULE_NAMES = (
     "InverseSqrt Noam Tabulated Sequential Chained Warmup ByEpoch ReduceOnPlateau Schedule"
 ).split()
 _EXPORTS.update({name: "schedules" for name in _SCHEDULE_NAMES})
-# Framework adapters (absolute module paths; each imports its framework lazily).
-_EXPORTS.update(
-    {
-        "check": "lrbridge.capability",
-        "to_torch": "adapters.torch",
-        "from_torch": "adapters.torch",
-        "build_torch_param_groups": "adapters.torch",
-        "to_mindspore_lr_list": "adapters.mindspore",
-        "to_mindspore_schedule": "adapters.mindspore",
-        "to_mindspore_group_params": "adapters.mindspore",
-        "from_mindspore": "adapters.mindspore",
-        "to_oneflow": "adapters.oneflow",
-        "from_oneflow": "adapters.oneflow",
-    }
-)
+_EXPORTS["check"] = "capability"
+_EXPORTS.update({"from_trace": "recognize", "trace": "tracing", "Trace": "tracing"})
+_EXPORTS.update({"load_source": "convert", "register_backend": "backends", "Backend": "backends"})
 
 __all__ = sorted(_EXPORTS)
 
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+_core_getattr, _core_dir = lazy_exports(__name__, _EXPORTS)
+
+
+def __getattr__(name: str):
+    """Core names first; then the conveniences registered backends export (``to_torch``, ``from_mindspore``, ...)."""
+    if name in _EXPORTS:
+        return _core_getattr(name)
+    if name.startswith("__"):
+        raise AttributeError(name)
+    from .backends import public_export
+
+    value = public_export(name)
+    if value is None:
+        raise AttributeError(f"module 'lrbridge' has no attribute '{name}'")
+    return value
+
+
+def __dir__():
+    from .backends import public_export_names
+
+    return sorted(set(_core_dir()) | set(public_export_names()))

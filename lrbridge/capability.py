@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 
 
@@ -32,22 +31,20 @@ class CheckResult:
         return self
 
 
-# backend -> module with a framework-free ``check(plan, mode, **options) -> CheckResult``
-_CHECKERS = {
-    "torch": "adapters.torch.capability",
-    "mindspore": "adapters.mindspore.capability",
-    "oneflow": "adapters.oneflow.capability",
-}
-
-
 def check(plan, backend: str, mode: str | None = None, **options) -> CheckResult:
     """Whether ``backend`` in ``mode`` can express ``plan`` exactly, with reasons if not.
 
-    Pure IR analysis: needs no framework installed.
+    Pure IR analysis: needs no framework installed. ``backend`` is any registered backend
+    (``lrbridge.backends``); ``mode`` one of its modes (default: its first).
     """
-    module = _CHECKERS.get(backend)
-    if module is None:
-        from .errors import LrBridgeError
+    from .backends import get_backend, resolve
+    from .errors import expect_type
+    from .plan import Plan
 
-        raise LrBridgeError(f"unknown backend '{backend}'; known: {', '.join(_CHECKERS)}")
-    return importlib.import_module(module).check(plan, mode, **options)
+    expect_type(plan, Plan, "check", "plan", "load one with lrbridge.load_plan or lrbridge.load_source")
+    spec = get_backend(backend)
+    mode = mode or spec.modes[0]
+    if mode not in spec.modes:
+        return CheckResult(backend, mode, False, [f"{backend} has no mode '{mode}'; modes: {', '.join(spec.modes)}"],
+                           f"mode '{spec.modes[0]}'")
+    return resolve(spec.check)(plan, mode, **options)

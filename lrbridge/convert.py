@@ -1,81 +1,93 @@
-"""``lrbridge convert``: a plan or a PyTorch scheduler config -> lrs/code for a target framework.
+"""Sources and targets: read anything lrbridge reads into a plan, and write a plan for a backend.
 
-SOURCE is a plan (YAML/JSON: ``version``, ``optimizer.name``, ``scheduler.kind``)
-or a PyTorch config in the dialect of ``adapters/torch/config.py``
-(``optimizer.type``, ``scheduler.type``); the dialect is detected from those keys.
-Targets are a table (``TARGETS``): each maps (plan, steps, format) to the output.
+A SOURCE is a plan (YAML/JSON: ``version``, ``optimizer.name``, ``scheduler.kind``) or a
+config in one of the dialects of ``lrbridge.dialects`` (timm, transformers, mmengine, ...,
+and those the backends contribute, e.g. the PyTorch config of ``lrbridge_torch``), named
+by ``dialect`` or detected from its content. Python config files are parsed, never run.
+``path/to/file.py:function`` (or ``package.module:function``) names a function returning live
+objects (``lrbridge.entry``): the one source that runs user code, because the user named it.
+A target is any registered backend with a ``render`` (``lrbridge.backends``).
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from .errors import PlanError
-from .plan import resolve_steps
-
-FORMATS = ("json", "npy", "python")
+from .plan import ImportResult, resolve_steps
 
 
-def _read(path: Path):
-    import yaml
+def read_document(path: Path):
+    """The parsed content of a JSON, YAML or Python config file (Python is parsed, never executed)."""
+    if path.suffix == ".py":
+        from .dialects.pyconfig import read_pyconfig
 
+        return read_pyconfig(path)
+    from .io import parse_document, read_text
+
+    text = read_text(path, "load_source")
     try:
-        text = path.read_text()
-    except OSError as exc:
-        raise PlanError("", f"cannot read '{path}': {exc.strerror}") from None
-    try:
-        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise PlanError("", f"'{path}' is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from None
+        return parse_document(text, "json" if path.suffix == ".json" else "yaml")
+    except PlanError as exc:
+        raise type(exc)(exc.path, f"{exc.message} (in {path})") from None
 
 
-def is_torch_config(data) -> bool:
-    """The PyTorch dialect names classes with ``type``; a plan has ``version``/``name``/``kind``."""
-    if not isinstance(data, dict):
-        return False
-    opt, sched = data.get("optimizer"), data.get("scheduler")
-    return (isinstance(opt, dict) and "type" in opt) or (isinstance(sched, dict) and "type" in sched)
+def is_plan(data) -> bool:
+    """A plan document names its optimizer with ``name`` (dialects use their own keys)."""
+    return isinstance(data, dict) and ("version" in data or isinstance(data.get("optimizer"), dict) and "name" in data["optimizer"])
 
 
-def load_source(path) -> tuple[object, list[str]]:
-    """The plan in SOURCE and notes from importing it."""
-    path = Path(path)
-    data = _read(path)
-    if is_torch_config(data):
-        from adapters.torch.config import plan_from_torch_config
+def load_source(path, *, dialect: str | None = None, steps: int | None = None,
+                steps_per_epoch: int | None = None) -> ImportResult:
+    """The plan in SOURCE, with notes saying which dialect read it and what was recognised.
 
-        result = plan_from_torch_config(data)
-        return result.plan, list(getattr(result, "notes", []))
+    ``steps``: optimizer updates (the horizon where the source gives none); ``steps_per_epoch``:
+    updates per epoch, for sources that count in epochs.
+    """
+    from . import dialects
+    from .entry import import_entry, is_entry_point
     from .io import plan_from_dict
 
-    try:
-        return plan_from_dict(data), []
-    except PlanError as exc:
-        raise PlanError(exc.path, f"{exc.message} (in {path})") from None
+    if is_entry_point(path):
+        return import_entry(str(path), steps=steps, steps_per_epoch=steps_per_epoch)
+    path = Path(path)
+    data = read_document(path)
+    if dialect in (None, "plan") and (dialect == "plan" or is_plan(data)):
+        try:
+            plan = plan_from_dict(data)
+        except PlanError as exc:
+            raise PlanError(exc.path, f"{exc.message} (in {path})") from None
+        return ImportResult(plan, True, [])
+    module = dialects.get(dialect) if dialect else dialects.detect(data)
+    if module is None:
+        raise PlanError("", f"'{path}' is neither a plan nor a config of a known dialect "
+                        f"({', '.join(['plan', *dialects.names()])}); name one with from")
+    result = module.to_plan(data, steps=steps, steps_per_epoch=steps_per_epoch, source=str(path))
+    notes = ([] if dialect else [f"read as a {module.NAME} config (detected)"]) + list(result.notes)
+    return ImportResult(result.plan, result.exact, notes)
 
 
-def _to_mindspore(plan, steps: int, fmt: str):
-    from adapters.mindspore import codegen
+def render(plan, *, to: str, steps: int | None = None, fmt: str = "json") -> str | bytes:
+    """``plan`` for backend ``to`` in format ``fmt``: text (json, python) or bytes (npy)."""
+    from .backends import backend_names, get_backend, resolve
 
-    return codegen.render(plan, steps, fmt)
+    if to not in backend_names():
+        raise PlanError("to", f"unknown target '{to}'; accepted: {', '.join(b for b in backend_names() if get_backend(b).render)}")
+    spec = get_backend(to)
+    if spec.render is None:
+        raise PlanError("to", f"backend '{to}' writes no code or tables")
+    if fmt not in spec.formats:
+        raise PlanError("format", f"unknown format '{fmt}' for {to}; accepted: {', '.join(spec.formats)}")
+    n = resolve_steps(plan, steps)
+    if fmt in ("json", "npy"):  # tables of every group's lr at every step: bounded before they are built
+        from .limits import check_allocation
+
+        check_allocation(len(plan.groups), n, 8 if fmt == "npy" else 32, f"writing {fmt} lr tables of")
+    return resolve(spec.render)(plan, n, fmt)
 
 
-def _to_oneflow(plan, steps: int, fmt: str):
-    from adapters.oneflow.codegen import render
-
-    return render(plan, steps, fmt)
-
-
-#: target framework -> function(plan, steps, fmt) -> str | bytes
-TARGETS = {"mindspore": _to_mindspore, "oneflow": _to_oneflow}
-
-
-def convert(source, *, to: str, steps: int | None = None, fmt: str = "json") -> str | bytes:
-    """Convert SOURCE for framework ``to`` in format ``fmt``: text (json, python) or bytes (npy)."""
-    if to not in TARGETS:
-        raise PlanError("--to", f"unknown target '{to}'; accepted: {', '.join(TARGETS)}")
-    if fmt not in FORMATS:
-        raise PlanError("--format", f"unknown format '{fmt}'; accepted: {', '.join(FORMATS)}")
-    plan, _notes = load_source(source)
-    return TARGETS[to](plan, resolve_steps(plan, steps), fmt)
+def convert(source, *, to: str, steps: int | None = None, fmt: str = "json", dialect: str | None = None,
+            steps_per_epoch: int | None = None) -> str | bytes:
+    """Convert SOURCE for backend ``to`` in format ``fmt`` (``load_source`` then ``render``)."""
+    result = load_source(source, dialect=dialect, steps=steps, steps_per_epoch=steps_per_epoch)
+    return render(result.plan, to=to, steps=steps, fmt=fmt)

@@ -1,9 +1,9 @@
 """Run lrbridge work in another Python interpreter, JSON in and out.
 
-OneFlow 0.9.0 only runs under Python 3.10, so the main environment drives it
-through a worker process (``python -m adapters.oneflow.worker``) started with
-the OneFlow interpreter. The protocol is one JSON request on stdin and one JSON
-reply on stdout: ``{"ok": true, "result": ...}`` or ``{"ok": false, "error": ...}``.
+Some frameworks only run under another Python (OneFlow 0.9.0: 3.10 only), so
+their backend drives them through a worker process (``python -m <package>.worker``)
+started with that interpreter. The protocol is one JSON request on stdin and one
+JSON reply on stdout: ``{"ok": true, "result": ...}`` or ``{"ok": false, "error": ...}``.
 """
 
 from __future__ import annotations
@@ -15,31 +15,29 @@ from pathlib import Path
 
 from .errors import BackendUnavailableError, LrBridgeError
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
 
 class WorkerError(LrBridgeError, RuntimeError):
     """The worker ran but reported an error (its message, and stderr where useful, attached)."""
 
 
-def oneflow_python() -> str:
-    """The OneFlow interpreter: ``$LRBRIDGE_ONEFLOW_PYTHON``, else ``.venv-oneflow/bin/python``."""
-    env = os.environ.get("LRBRIDGE_ONEFLOW_PYTHON")
-    if env:
-        return env
-    for root in (Path.cwd(), REPO_ROOT):
-        cand = root / ".venv-oneflow" / "bin" / "python"
-        if cand.exists():
-            return str(cand)
-    return str(REPO_ROOT / ".venv-oneflow" / "bin" / "python")
+def import_roots(module: str) -> list[str]:
+    """Directories that make ``lrbridge`` and ``module``'s top-level package importable in another interpreter."""
+    import importlib.util
+
+    roots = [str(Path(__file__).resolve().parents[1])]
+    spec = importlib.util.find_spec(module.split(".")[0])
+    if spec is not None and spec.submodule_search_locations:
+        roots.append(str(Path(list(spec.submodule_search_locations)[0]).resolve().parent))
+    return list(dict.fromkeys(roots))
 
 
 def worker_environment() -> dict[str, str]:
     """This process's environment minus what frameworks imported here changed.
 
-    MindSpore sets PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION=python and prepends its
-    own plugin directory to LD_LIBRARY_PATH when imported; OneFlow's protobuf
-    fails to import under either, so the worker gets neither.
+    Some frameworks change the process environment when imported (MindSpore sets
+    PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION=python and prepends its plugin directory
+    to LD_LIBRARY_PATH); another interpreter's framework may fail under either,
+    so the worker gets neither.
     """
     import sys
 
@@ -58,15 +56,15 @@ def _tail(text: str, lines: int = 25) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def call_worker(python: str, module: str, request: dict, *, timeout: float = 600.0) -> object:
-    """Send ``request`` to ``python -m module`` and return its result; failures raise with stderr attached."""
+def call_worker(python: str, module: str, request: dict, *, timeout: float = 600.0, missing_hint: str = "") -> object:
+    """Send ``request`` to ``python -m module`` and return its result; failures raise with stderr attached.
+
+    ``missing_hint`` tells the user how to get ``python`` when it does not exist.
+    """
     if not Path(python).exists() and os.sep in python:
-        raise BackendUnavailableError(
-            f"interpreter '{python}' does not exist; run './dev env' to create .venv-oneflow, "
-            "or point LRBRIDGE_ONEFLOW_PYTHON at a Python 3.10 with oneflow==0.9.0"
-        )
+        raise BackendUnavailableError(f"interpreter '{python}' does not exist" + (f"; {missing_hint}" if missing_hint else ""))
     env = worker_environment()
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH", "")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [*import_roots(module), env.get("PYTHONPATH", "")]))
     try:
         proc = subprocess.run(
             [python, "-m", module],
@@ -75,7 +73,6 @@ def call_worker(python: str, module: str, request: dict, *, timeout: float = 600
             text=True,
             timeout=timeout,
             env=env,
-            cwd=REPO_ROOT,
         )
     except FileNotFoundError:
         raise BackendUnavailableError(f"cannot start interpreter '{python}'") from None
@@ -96,8 +93,3 @@ def call_worker(python: str, module: str, request: dict, *, timeout: float = 600
     if not reply["ok"]:
         raise WorkerError(f"{reply.get('error')}\nworker stderr (last lines):\n{_tail(proc.stderr)}")
     return reply["result"]
-
-
-def call_oneflow(request: dict, *, timeout: float = 600.0) -> object:
-    """Run one request in the OneFlow worker."""
-    return call_worker(oneflow_python(), "adapters.oneflow.worker", request, timeout=timeout)

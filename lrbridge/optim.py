@@ -7,6 +7,7 @@ PyTorch defaults.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
@@ -21,6 +22,42 @@ OPTIMIZER_HPARAMS: dict[str, dict[str, Any]] = {
     "rmsprop": {"alpha": 0.99, "eps": 1e-8, "weight_decay": 0.0, "momentum": 0.0, "centered": False},
     "adagrad": {"lr_decay": 0.0, "weight_decay": 0.0, "initial_accumulator_value": 0.0, "eps": 1e-10},
 }
+
+
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _non_negative(v):
+    return None if _number(v) and v >= 0 else "a finite number ≥ 0"
+
+
+def _real(v):
+    return None if _number(v) else "a finite number"
+
+
+def _flag(v):
+    return None if isinstance(v, bool) else "true or false"
+
+
+def _betas(v):
+    ok = isinstance(v, (list, tuple)) and len(v) == 2 and all(_number(b) and 0 <= b < 1 for b in v)
+    return None if ok else "a pair [beta1, beta2], each 0 ≤ beta < 1"
+
+
+#: hyperparameter -> check returning what it must be when ``value`` is not that (torch's own ranges)
+HPARAM_CHECKS = {
+    "momentum": _non_negative, "dampening": _real, "nesterov": _flag, "weight_decay": _non_negative,
+    "betas": _betas, "eps": _non_negative, "amsgrad": _flag, "alpha": _non_negative, "centered": _flag,
+    "lr_decay": _non_negative, "initial_accumulator_value": _non_negative,
+}
+
+
+def hparam_problem(name: str, value) -> str | None:
+    """What is wrong with ``value`` for hyperparameter ``name`` (None when fine or not a known name)."""
+    check = HPARAM_CHECKS.get(name)
+    wanted = check(value) if check else None
+    return f"must be {wanted}, got {value!r}" if wanted else None
 
 
 class OptimizerSpec(Node):
@@ -48,6 +85,9 @@ class OptimizerSpec(Node):
                 raise ValueError(
                     f"optimizer '{self.name}' takes no hyperparameter '{key}'; accepted: {', '.join(accepted)}"
                 )
+            problem = hparam_problem(key, self.hparams[key])
+            if problem:
+                raise ValueError(f"hparams.{key} {problem}")
         return self
 
     def resolved(self) -> dict[str, Any]:

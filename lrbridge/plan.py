@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -58,6 +59,21 @@ class Plan(Node):
             raise ValueError("at most one group may be the catch-all (rest: true)")
         return v
 
+    @model_validator(mode="after")
+    def _sound_groups(self):
+        from .optim import hparam_problem
+
+        for i, g in enumerate(self.groups):
+            for key, value in g.hparams.items():
+                problem = hparam_problem(key, value)
+                if problem:
+                    raise ValueError(f"groups[{i}].hparams.{key} (group '{g.name}') {problem}")
+            lr = self.group_base_lr(g) * g.lr_scale
+            if not math.isfinite(lr):
+                raise ValueError(f"group '{g.name}': lr × lr_scale = {self.group_base_lr(g)!r} × {g.lr_scale!r} "
+                                 "overflows to infinity; give a finite learning rate")
+        return self
+
     def group_schedule(self, group: ParamGroup):
         """The schedule a group follows: its own, else the plan's."""
         return group.scheduler if group.scheduler is not None else self.scheduler
@@ -88,11 +104,13 @@ def resolve_steps(plan: Plan, steps: int | None) -> int:
     from .errors import PlanError
 
     if steps is not None:
+        if isinstance(steps, bool) or not isinstance(steps, int):
+            raise PlanError("steps", f"must be an integer number of steps, got {steps!r}")
         if steps < 1:
-            raise PlanError("--steps", f"must be at least 1, got {steps}")
+            raise PlanError("steps", f"must be at least 1, got {steps}")
         return steps
     if plan.horizon.steps is None:
-        raise PlanError("horizon.steps", "the plan sets no horizon; pass --steps N")
+        raise PlanError("horizon.steps", "the plan sets no horizon; give the number of steps to run")
     return plan.horizon.steps
 
 

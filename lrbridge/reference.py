@@ -8,22 +8,50 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .errors import EvaluationError
+from .errors import ArgumentTypeError, EvaluationError, expect_type
+from .limits import MAX_STEP, check_allocation, check_step
 from .plan import Plan
 
 
 def steps_array(steps) -> np.ndarray:
     """``steps`` as an int64 array: an int N means 0..N−1, otherwise the given non-negative steps."""
+    check_steps_arg(steps)
     if isinstance(steps, (int, np.integer)):
-        if steps < 0:
-            raise EvaluationError(f"steps must be non-negative, got {steps}")
         return np.arange(int(steps), dtype=np.int64)
     arr = np.asarray(steps)
     if arr.ndim != 1 or not (np.issubdtype(arr.dtype, np.integer) or arr.size == 0):
         raise EvaluationError(f"steps must be an int or a 1-D array of integer steps, got {arr.dtype} of shape {arr.shape}")
     if arr.size and arr.min() < 0:
         raise EvaluationError(f"steps must be non-negative, got {int(arr.min())}")
+    if arr.size and arr.max() > MAX_STEP:  # before int64/float64 could wrap or round it
+        check_step(int(arr.max()))
     return arr.astype(np.int64)
+
+
+def check_steps_arg(steps) -> None:
+    """``steps`` is a step count (int ≥ 0) or a sequence of steps, never a bool or a string."""
+    if isinstance(steps, (bool, np.bool_, str, bytes)) or not isinstance(steps, (int, np.integer)) and not hasattr(steps, "__len__"):
+        raise ArgumentTypeError(
+            f"evaluate: steps must be an int (evaluate steps 0..N-1) or a sequence of integer steps, got {type(steps).__name__}"
+        )
+    if isinstance(steps, (int, np.integer)) and steps < 0:
+        raise EvaluationError(f"steps must be non-negative, got {steps}")
+
+
+def _check_lrs(plan: Plan, out: np.ndarray, k: np.ndarray) -> None:
+    """Every lr finite and ≥ 0, else EvaluationError naming the group and the first such step.
+
+    (min/max propagate NaN, so two reductions without temporaries check everything.)
+    """
+    if not out.size or (out.min() >= 0.0 and out.max() < np.inf):
+        return
+    g, j = np.argwhere(~((out >= 0.0) & (out < np.inf)))[0]
+    value = float(out[g, j])
+    why = "is negative" if value < 0 else "overflows (gamma^k or lr × lr_scale beyond float64)" if value > 0 else "is not a number"
+    raise EvaluationError(
+        f"group '{plan.groups[g].name}' gets lr {value!r} at step {int(k[j])}, which {why}; "
+        "learning rates must be finite and non-negative: check the schedule's values and factors"
+    )
 
 
 def _apply_horizon(plan: Plan, k: np.ndarray) -> np.ndarray:
@@ -64,6 +92,11 @@ def _groups_by_schedule(plan: Plan):
 
 
 def _fill(out: np.ndarray, k: np.ndarray, parts) -> None:
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow and NaN are reported by _check_lrs, naming the step
+        _fill_parts(out, k, parts)
+
+
+def _fill_parts(out: np.ndarray, k: np.ndarray, parts) -> None:
     for schedule, rows, base, scale in parts:
         lr = schedule.lr(k, base)
         if len(rows) == out.shape[0] and not np.any(scale != 1.0):
@@ -88,6 +121,9 @@ def evaluate(plan: Plan, steps, *, dtype=np.float64) -> np.ndarray:
     schedule are computed in one vectorized call; long step ranges are split in
     blocks evaluated in parallel (results are identical: every formula is elementwise).
     """
+    expect_type(plan, Plan, "evaluate", "plan", "load a file with lrbridge.load_plan")
+    check_steps_arg(steps)
+    check_allocation(len(plan.groups), steps if isinstance(steps, (int, np.integer)) else len(steps))
     k = _steps_f64(plan, steps)
     out = np.empty((len(plan.groups), k.size), np.float64)
     parts = _groups_by_schedule(plan)
@@ -98,6 +134,7 @@ def evaluate(plan: Plan, steps, *, dtype=np.float64) -> np.ndarray:
         blocks = [slice(i, i + BLOCK) for i in range(0, k.size, BLOCK)]
         for done in pool.map(lambda b: _fill(out[:, b], k[b], parts), blocks):
             pass  # surface exceptions from the workers
+    _check_lrs(plan, out, k)
     return out.astype(dtype, copy=False)
 
 
@@ -125,7 +162,13 @@ class StepTable:
             h = self.plan.horizon
             if h.past == "error" and h.steps is not None and k < h.steps:
                 end = min(end, h.steps)
-            self._k0, self._rows = k, self._values(self.plan, np.arange(k, end, dtype=np.int64)).T.tolist()
+            try:
+                rows = self._values(self.plan, np.arange(k, end, dtype=np.int64))
+            except EvaluationError:
+                # some later step of the chunk is invalid (e.g. a negative lr far ahead): that error
+                # belongs to that step, not to k, so k is evaluated alone (raising if k itself is invalid)
+                rows = self._values(self.plan, np.arange(k, k + 1, dtype=np.int64))
+            self._k0, self._rows = k, rows.T.tolist()
             i = 0
         return self._rows[i]
 

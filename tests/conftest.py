@@ -55,7 +55,7 @@ def ms():
 @functools.lru_cache(maxsize=None)
 def _oneflow_ping():
     from lrbridge.errors import LrBridgeError
-    from lrbridge.interp import call_oneflow
+    from lrbridge_oneflow.interpreter import call_oneflow
 
     try:
         return call_oneflow({"op": "ping"}, timeout=300), None
@@ -69,6 +69,6 @@ def oneflow():
     info, why = _oneflow_ping()
     if info is None:
         _unavailable("oneflow", why)
-    from lrbridge.interp import call_oneflow
+    from lrbridge_oneflow.interpreter import call_oneflow
 
     return call_oneflow

@@ -15,40 +15,11 @@ import sys
 from pathlib import Path
 
 import lrbridge as L
+from lrbridge.schedules.examples import FAMILIES as EXAMPLES
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "support-matrix.md"
 
-FAMILIES = {
-    "constant": L.Constant(),
-    "constant_factor": L.ConstantFactor(factor=0.5, total_iters=10),
-    "linear": L.LinearRamp(start_factor=0.1, total_iters=10),
-    "linear (from 0)": L.LinearRamp(start_factor=0.0, total_iters=10),
-    "step": L.Step(step_size=30, gamma=0.1),
-    "multistep": L.MultiStep(milestones=(30, 60), gamma=0.1),
-    "piecewise": L.Piecewise(boundaries=(30, 60), values=(0.1, 0.01, 0.001)),
-    "exponential": L.Exponential(gamma=0.99),
-    "exponential (decay_steps, staircase)": L.Exponential(gamma=0.5, decay_steps=10, staircase=True),
-    "natural_exp": L.NaturalExpDecay(decay_rate=0.01),
-    "inverse_time": L.InverseTimeDecay(decay_rate=0.1, decay_steps=10),
-    "cosine (periodic)": L.CosineAnnealing(T_max=100, eta_min=1e-4),
-    "cosine_decay (clamped)": L.CosineDecay(decay_steps=100, alpha=0.01),
-    "cosine_restarts": L.CosineWarmRestarts(T_0=10, T_mult=2),
-    "cosine_restarts (decay_rate, restart_limit)": L.CosineWarmRestarts(T_0=10, T_mult=2, decay_rate=0.5, restart_limit=3),
-    "polynomial": L.Polynomial(total_iters=100, power=2.0),
-    "polynomial (end_lr, cycle)": L.Polynomial(total_iters=50, power=1.0, end_lr=1e-4, cycle=True, cycle_min_step=1),
-    "one_cycle": L.OneCycle(total_steps=200, max_lr=0.5),
-    "cyclic": L.Cyclic(base_lr=0.01, max_lr=0.1, step_size_up=20, mode="triangular2"),
-    "inverse_sqrt": L.InverseSqrt(warmup_steps=20),
-    "noam": L.Noam(d_model=512.0, warmup_steps=20),
-    "tabulated": L.Tabulated(values=tuple(0.1 / (1 + i) for i in range(200))),
-    "sequential (restart clock)": L.Sequential(stages=(L.LinearRamp(start_factor=0.1, total_iters=10), L.CosineAnnealing(T_max=190)), milestones=(10,)),
-    "sequential (global clock)": L.Sequential(stages=(L.ConstantFactor(factor=0.1, total_iters=10), L.CosineAnnealing(T_max=200)), milestones=(10,), clock="global"),
-    "chained": L.Chained(schedules=(L.Step(step_size=50, gamma=0.5), L.Exponential(gamma=0.999))),
-    "warmup (prefix)": L.Warmup(schedule=L.CosineAnnealing(T_max=190), warmup_steps=10, warmup_factor=0.1, prefix=True),
-    "warmup (no prefix)": L.Warmup(schedule=L.CosineAnnealing(T_max=200), warmup_steps=10, warmup_factor=0.1),
-    "by_epoch": L.ByEpoch(schedule=L.MultiStep(milestones=(3, 6), gamma=0.1), steps_per_epoch=20),
-    "reduce_on_plateau": L.ReduceOnPlateau(),
-}
+FAMILIES = EXAMPLES
 GROUP_CASES = {
     "groups: different base lrs": dict(groups=(L.ParamGroup(name="a", params=("a.*",), lr=0.01), L.ParamGroup(name="b", rest=True))),
     "groups: lr_scale": dict(groups=(L.ParamGroup(name="a", params=("a.*",), lr_scale=0.1), L.ParamGroup(name="b", rest=True))),
@@ -79,6 +50,39 @@ def _cell(plan, backend, mode, notes: list[str]) -> str:
     return f"no [{len(notes)}]"
 
 
+#: scheduled hyperparameters: torch's OneCycleLR cycling (momentum 0.95 -> 0.85 -> 0.95) on SGD / Adam
+_CYCLE = L.OneCycle(total_steps=200, max_lr=0.85, div_factor=0.85 / 0.95, final_div_factor=1.0)
+HPARAM_CASES = {
+    "momentum (SGD)": ("sgd", "momentum"),
+    "beta1 (Adam)": ("adam", "beta1"),
+}
+
+
+def _hparam_plan(optimizer: str, name: str) -> L.Plan:
+    group = L.ParamGroup(name="default", rest=True, hparam_schedulers={name: _CYCLE})
+    return L.Plan(optimizer=L.OptimizerSpec(name=optimizer, lr=0.1), groups=(group,),
+                  scheduler=L.OneCycle(total_steps=200, max_lr=1.0), horizon=L.Horizon(steps=200))  # fmt: skip
+
+
+def _hparam_cell(plan, backend, mode, notes: list[str]) -> str:
+    options = {"optimizer": False} if backend == "oneflow" else {}
+    result = L.check(plan, backend, mode=mode, **options)
+    if result.ok:
+        return "lr only (noted)" if any("lr only" in n for n in result.notes) else "applied"
+    notes.append(f"{backend} {mode}: " + "; ".join(result.reasons))
+    return f"refused [{len(notes)}]"
+
+
+def render_hparams(notes: list[str]) -> str:
+    """Scheduled hyperparameters: one row per target, one column per hyperparameter."""
+    head = "| target | " + " | ".join(HPARAM_CASES) + " | weight decay |\n|---|" + "---|" * (len(HPARAM_CASES) + 1) + "\n"
+    rows = []
+    for backend, mode, label in TARGETS:
+        cells = [_hparam_cell(_hparam_plan(opt, name), backend, mode, notes) for opt, name in HPARAM_CASES.values()]
+        rows.append(f"| {label} | " + " | ".join(cells) + " | not schedulable in plan v1 |")
+    return head + "\n".join(rows)
+
+
 def render() -> str:
     notes: list[str] = []
     head = "| family | " + " | ".join(t[2] for t in TARGETS) + " |\n|---|" + "---|" * len(TARGETS) + "\n"
@@ -88,6 +92,7 @@ def render() -> str:
     for name, extra in GROUP_CASES.items():
         rows.append(f"| {name} | " + " | ".join(_cell(_plan(**extra), b, m, notes) for b, m, _ in TARGETS) + " |")
     body = "\n".join(rows)
+    hparams = render_hparams(notes)
     foot = "\n".join(f"{i}. {text}" for i, text in enumerate(notes, 1))
     return f"""# Support matrix
 
@@ -100,10 +105,22 @@ plan (SGD, lr 0.1, 200 steps); reasons can depend on the arguments (e.g. OneFlow
 float-log restart bug only matters past step 121·T_0).
 
 Measured, not just claimed: every "yes" family is run through real optimizer steps in
-tests/adapters/torch, tests/adapters/mindspore (PyNative and GRAPH_MODE),
-tests/adapters/oneflow (eager and nn.Graph) and tests/conformance (all backends at once).
+tests/adapters/lrbridge_torch, tests/adapters/lrbridge_mindspore (PyNative and GRAPH_MODE),
+tests/adapters/lrbridge_oneflow (eager and nn.Graph) and tests/conformance (all backends at once).
 
 {head}{body}
+
+## Scheduled hyperparameters
+
+A group's `hparam_schedulers` (torch's CyclicLR/OneCycleLR cycle momentum, or Adam's
+beta1, by default) are applied by the optimizer-building exports or refused with the
+reason; never dropped. "applied": the closed-form `PlanLR` (or torch's own CyclicLR,
+verified) writes them every step, measured from parameter updates in
+tests/conformance/test_momentum.py. "lr only (noted)": the artifact carries the lr alone
+(MindSpore lists and cells) and its notes name what it leaves out; `mindspore_optimizer`
+applies the momentum. Weight decay has no schedule in plan format v1.
+
+{hparams}
 
 Reasons:
 

@@ -4,19 +4,24 @@ A ``Runner`` takes a plan, a number of steps and a ``Target`` (backend, mode,
 device, form) and performs real optimizer steps on probe parameters, returning
 the lr every group really applied at every step, shape (groups, steps).
 
-The recommended probe (used by every runner in ``adapters/``): plain SGD with
+The recommended probe (used by every bundled backend's runner): plain SGD with
 momentum 0 and weight decay 0 on a float32 vector per group, all zeros, and at
 step k a one-hot gradient at position k mod C. SGD then writes −lr_k into slot
 k mod C exactly (0 − 1·lr rounds to fp32(lr)), untouched slots stay 0, and one
 read per chunk of C steps recovers every applied lr: no per-step host reads
 (OneFlow's CPU build crashes after a few thousand of them).
+
+Batches: a runner may also offer ``measure_batch(cases)``, measuring many
+(plan, steps, target) cases together (one optimizer holding every plan's probe
+groups, one graph compile, one worker process); ``measure_batch(runner, cases)``
+here calls it, or ``measure`` per case, and pins a batch that fails as a whole
+(a crash) on the case that caused it, so a crashing plan fails only itself.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -27,10 +32,10 @@ from ..errors import BackendUnavailableError, LrBridgeError
 class Target:
     """Where to measure: framework, execution mode, device and the form the lr takes.
 
-    backend: "torch" | "mindspore" | "oneflow"
-    mode: "eager" (torch, OneFlow) | "pynative" | "graph" (MindSpore GRAPH_MODE, OneFlow nn.Graph)
-    device: "cpu" | "cuda" | "ascend"
-    form: backend-specific lr carrier, e.g. "list", "cell", "experimental" for MindSpore; "" = default
+    backend: a registered backend's name (``lrbridge.backends``)
+    mode: an execution mode of that backend (e.g. "eager", "pynative", "graph")
+    device: "cpu" | "cuda" | "gpu" | "ascend" | ...
+    form: backend-specific lr carrier (e.g. a list or a cell); "" = default
     """
 
     backend: str
@@ -64,42 +69,52 @@ class Runner(Protocol):
     def measure(self, plan, steps: int, target: Target) -> np.ndarray:
         """Run ``steps`` real optimizer steps and return the applied lr, shape (groups, steps)."""
 
+    # Optional (looked up with getattr; ``measure_batch`` below supplies the fallbacks):
+    #
+    # def measure_batch(self, cases: list[Case]) -> list[np.ndarray | Exception]:
+    #     """Every case measured together (one process, one optimizer, one compile where the
+    #     framework allows it): per case the applied lr, or the exception that case raised.
+    #     Raise (instead of returning) only when the failure cannot be attributed to one
+    #     case (a framework crash, a dead worker): the caller then isolates it."""
+    #
+    # def flushes_subnormals(self, target: Target) -> bool:
+    #     """True where the framework applies a float32-subnormal lr as 0 (flush to zero)."""
 
-# backend -> "module:attribute" of its runner; imported only when used.
-_RUNNER_PATHS: dict[str, str] = {
-    "torch": "adapters.torch.runner:RUNNER",
-    "mindspore": "adapters.mindspore.runner:RUNNER",
-    "oneflow": "adapters.oneflow.runner:RUNNER",
-}
+
+class Case(NamedTuple):
+    """One measurement of a batch: ``steps`` optimizer steps of ``plan`` on ``target``."""
+
+    plan: object
+    steps: int
+    target: Target
+
+
 _RUNNERS: dict[str, Runner] = {}
 
 
-def register_runner(backend: str, runner_or_path) -> None:
-    """Register a runner object, or a lazy "module:attribute" path to one."""
-    if isinstance(runner_or_path, str):
-        _RUNNER_PATHS[backend] = runner_or_path
-        _RUNNERS.pop(backend, None)
-    else:
-        _RUNNERS[backend] = runner_or_path
+def register_runner(backend: str, runner) -> None:
+    """Use ``runner`` for ``backend`` (overrides the backend plugin's own runner)."""
+    _RUNNERS[backend] = runner
 
 
 def get_runner(backend: str) -> Runner:
+    """The conformance runner of a registered backend (loaded on first use)."""
+    from ..backends import get_backend, resolve
+
     if backend in _RUNNERS:
         return _RUNNERS[backend]
-    path = _RUNNER_PATHS.get(backend)
-    if path is None:
-        raise LrBridgeError(f"no conformance runner for backend '{backend}'; known: {sorted(_RUNNER_PATHS)}")
-    module, attr = path.split(":")
-    try:
-        runner = getattr(importlib.import_module(module), attr)
-    except ImportError as exc:
-        raise BackendUnavailableError(f"the {backend} runner cannot load: {exc}") from None
+    spec = get_backend(backend)
+    if spec.runner is None:
+        raise LrBridgeError(f"backend '{backend}' has no conformance runner")
+    runner = resolve(spec.runner)
     _RUNNERS[backend] = runner
     return runner
 
 
 def available_runners() -> list[str]:
-    return sorted(_RUNNER_PATHS)
+    from ..backends import backend_names, get_backend
+
+    return sorted(set(_RUNNERS) | {b for b in backend_names() if get_backend(b).runner})
 
 
 def measure(plan, steps: int, target: Target) -> Measurement:
@@ -115,3 +130,66 @@ def measure(plan, steps: int, target: Target) -> Measurement:
     if lr.shape != expected:
         raise LrBridgeError(f"runner for {target} returned shape {lr.shape}, expected {expected}")
     return Measurement(target=target, group_names=plan.group_names, lr=lr)
+
+
+def _measure_each(runner, cases: list[Case]) -> list:
+    """The fallback of a runner without ``measure_batch``: one ``measure`` per case."""
+    out = []
+    for case in cases:
+        try:
+            out.append(runner.measure(case.plan, case.steps, case.target))
+        except Exception as exc:  # reported for that case; the others still run
+            out.append(exc)
+    return out
+
+
+def _attempt(runner, cases: list[Case]) -> list:
+    batch = getattr(runner, "measure_batch", None)
+    out = batch(cases) if batch is not None else _measure_each(runner, cases)
+    if len(out) != len(cases):
+        raise LrBridgeError(f"runner for {runner.backend} answered {len(out)} results for {len(cases)} cases")
+    return list(out)
+
+
+def measure_batch(runner, cases, *, retries: int = 1, on_isolate=None) -> list:
+    """Measure ``cases`` with ``runner``, isolating failures: a list with per case an array or an exception.
+
+    A batch that fails as a whole (the runner raises: a framework crash, a dead worker) is
+    bisected until the failure is pinned to single cases; each such case is measured alone
+    ``retries`` more times (crashes can be intermittent), and if it still fails its exception
+    is its result: the other cases keep theirs. ``on_isolate(message)`` hears about each split.
+    """
+    cases = [c if isinstance(c, Case) else Case(*c) for c in cases]
+    label = cases[0].target.backend if cases else ""
+    return isolate(lambda part: _attempt(runner, part), cases, retries=retries, on_isolate=on_isolate, label=label)
+
+
+def isolate(run, items: list, *, retries: int = 1, on_isolate=None, label: str = "") -> list:
+    """``run(items)`` (one result per item), bisecting a whole-batch failure down to the items causing it.
+
+    A single item that still fails after ``retries`` more tries gets the exception as its result.
+    """
+    items = list(items)
+    if not items:
+        return []
+    try:
+        return run(items)
+    except Exception as exc:
+        failure = exc
+    if len(items) == 1:
+        for _ in range(retries):
+            try:
+                return run(items)
+            except Exception as exc:
+                failure = exc
+        return [failure]
+    if on_isolate:
+        on_isolate(f"{label}: a batch of {len(items)} failed ({_first_line(failure)}); isolating the cause")
+    half = len(items) // 2
+    kw = dict(retries=retries, on_isolate=on_isolate, label=label)
+    return isolate(run, items[:half], **kw) + isolate(run, items[half:], **kw)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:200]

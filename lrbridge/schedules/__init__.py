@@ -25,6 +25,7 @@ from .basic import (
 from .composite import ByEpoch, Chained, Sequential, Warmup
 from .cosine import CosineAnnealing, CosineDecay, CosineWarmRestarts, restart_cycles
 from .cyclic import Cyclic, OneCycle
+from .extra import CycleAnneal, FloorStep, LinearGrowth, LogWarmup, Shaped, Triangular
 from .plateau import ReduceOnPlateau
 from .polynomial import Polynomial
 from .table import Tabulated
@@ -48,6 +49,12 @@ SCHEDULE_TYPES: tuple[type[ScheduleBase], ...] = (
     Cyclic,
     InverseSqrt,
     Noam,
+    CycleAnneal,
+    FloorStep,
+    LinearGrowth,
+    LogWarmup,
+    Shaped,
+    Triangular,
     Tabulated,
     Sequential,
     Chained,

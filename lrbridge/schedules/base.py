@@ -12,15 +12,19 @@ every group (``base`` of shape ``(G, 1)``) at every step.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_serializer, model_validator
+
+from ..limits import MAX_SCHEDULE_DEPTH, MAX_STEP
+from .xp import Formula
 
 # Strict scalars: a plan saying ``step_size: "5"`` or ``gamma: true`` is a mistake, not a value.
-Int = Annotated[int, Field(strict=True)]
-NonNegInt = Annotated[int, Field(strict=True, ge=0)]
-PosInt = Annotated[int, Field(strict=True, ge=1)]
+# Integers are steps or step counts: at most 2**53, the last integer float64 (the evaluator) holds exactly.
+Int = Annotated[int, Field(strict=True, ge=-MAX_STEP, le=MAX_STEP)]
+NonNegInt = Annotated[int, Field(strict=True, ge=0, le=MAX_STEP)]
+PosInt = Annotated[int, Field(strict=True, ge=1, le=MAX_STEP)]
 Float = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 NonNegFloat = Annotated[float, Field(strict=True, ge=0.0, allow_inf_nan=False)]
 PosFloat = Annotated[float, Field(strict=True, gt=0.0, allow_inf_nan=False)]
@@ -28,13 +32,50 @@ Bool = Annotated[bool, Field(strict=True)]
 
 
 class Node(BaseModel):
-    """Immutable, strictly validated IR node."""
+    """Immutable, strictly validated IR node.
+
+    Built in Python (``Step(step_size=0)``) an invalid node raises ``PlanError`` naming
+    the field (``step_size``), as loading a plan does, never pydantic's ValidationError.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    def __init__(self, /, **data):
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise _plan_error(exc, type(self)) from None
+
+    # Nested nodes are still validated by pydantic-core directly (this __init__ only adds the
+    # error translation for direct calls), so mark it as pydantic's own.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def model_validate(cls, obj, **kwargs):
+        try:
+            return super().model_validate(obj, **kwargs)
+        except ValidationError as exc:
+            raise _plan_error(exc) from None
+
+
+def _plan_error(exc: ValidationError, cls=None):
+    from ..io import plan_error  # lazy: io imports the nodes
+
+    err = plan_error(exc)
+    return err if cls is None else type(err)(err.path, f"{err.message} (building {cls.__name__})")
+
 
 class ScheduleBase(Node):
-    """A learning-rate schedule: a closed-form function of the optimizer step."""
+    """A learning-rate schedule: a closed-form function of the optimizer step.
+
+    ``formula`` is the family's lr written once against an array namespace
+    (``xp.Formula``): ``lr`` runs it with numpy; framework adapters run the same
+    function with their own namespace. None for a schedule with no closed form.
+    """
+
+    formula: ClassVar[Formula | None] = None
+
+    _depth: int = PrivateAttr(1)  # nesting depth of this tree (1 for a leaf)
 
     @model_serializer(mode="wrap")
     def _tagged(self, handler):
@@ -45,9 +86,21 @@ class ScheduleBase(Node):
             data = {"kind": self.kind, **{k: v for k, v in data.items() if k != "kind"}}  # type: ignore[attr-defined]
         return data
 
+    @model_validator(mode="after")
+    def _bounded_depth(self):
+        # Depth is 1 + the deepest child's, each computed once at construction, so a
+        # tree is never walked recursively here: deep documents fail with a clear limit.
+        depth = 1 + max((c._depth for c in self.children()), default=0)
+        if depth > MAX_SCHEDULE_DEPTH:
+            raise ValueError(f"schedules nest {depth} deep, more than the limit of {MAX_SCHEDULE_DEPTH}; flatten the composite")
+        self._depth = depth
+        return self
+
     def lr(self, k: np.ndarray, base: np.ndarray | float) -> np.ndarray:
-        """Learning rate at steps ``k`` for base lr ``base`` (float64, broadcast)."""
-        raise NotImplementedError
+        """Learning rate at steps ``k`` for base lr ``base`` (float64, broadcast): the family's formula in numpy."""
+        if self.formula is None:
+            raise NotImplementedError(f"schedule '{self.kind}' has no formula")  # type: ignore[attr-defined]
+        return self.formula.evaluate(self, np.asarray(k, np.float64), base)
 
     def children(self) -> tuple["ScheduleBase", ...]:
         """Nested schedules (composites override)."""

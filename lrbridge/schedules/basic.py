@@ -1,13 +1,18 @@
-"""Constant, piecewise and exponential-family schedules (base lr ``b``, step ``k``)."""
+"""Constant, piecewise and exponential-family schedules (base lr ``b``, step ``k``).
+
+Each family's lr is one function of ``(xp, c, k, base)`` (see ``xp``): the
+reference runs it with numpy, the MindSpore cells with MindSpore float64 ops.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import ValidationInfo, field_validator
 
 from .base import Bool, Float, NonNegFloat, NonNegInt, PosInt, ScheduleBase
+from .xp import Formula, decay_clock
 
 
 def strictly_increasing(values):
@@ -17,13 +22,21 @@ def strictly_increasing(values):
     return values
 
 
+def constant_lr(xp, c, k, base):
+    """b at every step."""
+    return xp.fill(base, base, k)
+
+
 class Constant(ScheduleBase):
     """lr(k) = b."""
 
     kind: Literal["constant"] = "constant"
+    formula: ClassVar[Formula] = Formula(constant_lr, lambda node: {})
 
-    def lr(self, k, base):
-        return np.broadcast_to(np.asarray(base, np.float64), np.broadcast_shapes(np.shape(base), np.shape(k))).copy()
+
+def constant_factor_lr(xp, c, k, base):
+    """b·factor for k < total_iters, else b."""
+    return base * xp.where(k < c.total_iters, c.factor, xp.one)
 
 
 class ConstantFactor(ScheduleBase):
@@ -33,8 +46,16 @@ class ConstantFactor(ScheduleBase):
     factor: NonNegFloat = 1.0 / 3
     total_iters: NonNegInt = 5
 
-    def lr(self, k, base):
-        return base * np.where(k < self.total_iters, self.factor, 1.0)
+    formula: ClassVar[Formula] = Formula(
+        constant_factor_lr, lambda node: {"factor": node.factor, "total_iters": node.total_iters}
+    )
+
+
+def linear_lr(xp, c, k, base):
+    """b·(s + (e − s)·min(k, T)/T); b·e at every step when T = 0."""
+    if c.empty:
+        return xp.fill(base * c.end_factor, base, k)
+    return base * (c.start_factor + c.span * (xp.minimum(k, c.total_iters) / c.total_iters))
 
 
 class LinearRamp(ScheduleBase):
@@ -48,11 +69,21 @@ class LinearRamp(ScheduleBase):
     end_factor: NonNegFloat = 1.0
     total_iters: NonNegInt = 5
 
-    def lr(self, k, base):
-        if self.total_iters == 0:
-            return base * np.full(np.shape(k), self.end_factor)
-        frac = np.minimum(k, self.total_iters) / self.total_iters
-        return base * (self.start_factor + (self.end_factor - self.start_factor) * frac)
+    formula: ClassVar[Formula] = Formula(
+        linear_lr,
+        lambda node: {
+            "start_factor": node.start_factor,
+            "end_factor": node.end_factor,
+            "span": node.end_factor - node.start_factor,
+            "total_iters": node.total_iters or 1,  # never a divisor of 0: T = 0 takes the other branch
+            "empty": node.total_iters == 0,
+        },
+    )
+
+
+def step_lr(xp, c, k, base):
+    """b·γ^⌊k / step_size⌋."""
+    return base * xp.pow(c.gamma, xp.floor(k / c.step_size))
 
 
 class Step(ScheduleBase):
@@ -62,8 +93,12 @@ class Step(ScheduleBase):
     step_size: PosInt
     gamma: NonNegFloat = 0.1
 
-    def lr(self, k, base):
-        return base * np.power(self.gamma, np.floor(k / self.step_size))
+    formula: ClassVar[Formula] = Formula(step_lr, lambda node: {"gamma": node.gamma, "step_size": node.step_size})
+
+
+def multistep_lr(xp, c, k, base):
+    """b·γ^(number of milestones ≤ k)."""
+    return base * xp.pow(c.gamma, xp.count_le(c.milestones, k))
 
 
 class MultiStep(ScheduleBase):
@@ -78,9 +113,17 @@ class MultiStep(ScheduleBase):
     def _sorted(cls, v):
         return strictly_increasing(v)
 
-    def lr(self, k, base):
-        count = np.searchsorted(np.asarray(self.milestones, np.float64), k, side="right")
-        return base * np.power(self.gamma, count)
+    formula: ClassVar[Formula] = Formula(
+        multistep_lr, lambda node: {"gamma": node.gamma, "milestones": np.asarray(node.milestones, np.float64)}
+    )
+
+
+def piecewise_lr(xp, c, k, base):
+    """values[number of boundaries ≤ k], times b when relative."""
+    vals = xp.take(c.values, xp.count_le(c.boundaries, k))
+    if c.relative:
+        return base * vals
+    return xp.fill(vals, base, k)
 
 
 class Piecewise(ScheduleBase):
@@ -110,15 +153,23 @@ class Piecewise(ScheduleBase):
     def _own_equivariance(self) -> bool:
         return self.relative
 
-    def lr(self, k, base):
-        idx = np.searchsorted(np.asarray(self.boundaries, np.float64), k, side="right")
-        vals = np.asarray(self.values, np.float64)[idx]
-        return base * vals if self.relative else np.broadcast_to(vals, np.broadcast_shapes(np.shape(base), vals.shape)).copy()
+    formula: ClassVar[Formula] = Formula(
+        piecewise_lr,
+        lambda node: {
+            "boundaries": np.asarray(node.boundaries, np.float64),
+            "values": np.asarray(node.values, np.float64),
+            "relative": node.relative,
+        },
+    )
 
 
-def _decay_clock(k, decay_steps: int, staircase: bool):
-    p = np.asarray(k, np.float64) / decay_steps
-    return np.floor(p) if staircase else p
+def _decay_constants(node, rate: str, value) -> dict:
+    return {rate: value, "decay_steps": node.decay_steps, "staircase": node.staircase}
+
+
+def exponential_lr(xp, c, k, base):
+    """b·γ^p, p = k / decay_steps (⌊·⌋ with staircase)."""
+    return base * xp.pow(c.gamma, decay_clock(xp, c, k))
 
 
 class Exponential(ScheduleBase):
@@ -129,8 +180,15 @@ class Exponential(ScheduleBase):
     decay_steps: PosInt = 1
     staircase: Bool = False
 
-    def lr(self, k, base):
-        return base * np.power(self.gamma, _decay_clock(k, self.decay_steps, self.staircase))
+    formula: ClassVar[Formula] = Formula(exponential_lr, lambda node: _decay_constants(node, "gamma", node.gamma))
+
+
+def natural_exp_lr(xp, c, k, base):
+    """b·exp(−r·t), t = k, or decay_steps·⌊k / decay_steps⌋ with staircase."""
+    t = k
+    if c.staircase:
+        t = c.decay_steps * xp.floor(k / c.decay_steps)
+    return base * xp.exp(c.neg_rate * t)
 
 
 class NaturalExpDecay(ScheduleBase):
@@ -145,9 +203,14 @@ class NaturalExpDecay(ScheduleBase):
     decay_steps: PosInt = 1
     staircase: Bool = False
 
-    def lr(self, k, base):
-        t = self.decay_steps * np.floor(k / self.decay_steps) if self.staircase else np.asarray(k, np.float64)
-        return base * np.exp(-self.decay_rate * t)
+    formula: ClassVar[Formula] = Formula(
+        natural_exp_lr, lambda node: _decay_constants(node, "neg_rate", -node.decay_rate)
+    )
+
+
+def inverse_time_lr(xp, c, k, base):
+    """b / (1 + r·p), p = k / decay_steps (⌊·⌋ with staircase)."""
+    return base / (xp.one + c.decay_rate * decay_clock(xp, c, k))
 
 
 class InverseTimeDecay(ScheduleBase):
@@ -158,5 +221,6 @@ class InverseTimeDecay(ScheduleBase):
     decay_steps: PosInt = 1
     staircase: Bool = False
 
-    def lr(self, k, base):
-        return base / (1.0 + self.decay_rate * _decay_clock(k, self.decay_steps, self.staircase))
+    formula: ClassVar[Formula] = Formula(
+        inverse_time_lr, lambda node: _decay_constants(node, "decay_rate", node.decay_rate)
+    )

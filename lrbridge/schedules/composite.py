@@ -1,45 +1,45 @@
-"""Composite schedules: explicit clocks and compositions of other schedules."""
+"""Composite schedules: explicit clocks and compositions of other schedules.
+
+Each composite's lr is one function of ``(xp, c, k, base)`` (see ``xp``) in which
+a nested schedule is called as ``c.stage(k, base)``; ``xp.piecewise`` picks the
+stage of each step (numpy evaluates each stage on its own steps only, a
+framework evaluates all and selects).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 from pydantic import ValidationInfo, field_validator, model_validator
 
 from .base import Bool, NonNegFloat, NonNegInt, PosInt, ScheduleBase
 from .basic import strictly_increasing
+from .xp import Formula
 
 if TYPE_CHECKING:  # the union of every schedule, defined in the package __init__
     from . import Schedule
 
 
-def _is_sorted(k) -> bool:
-    return k.ndim == 1 and bool(np.all(k[1:] >= k[:-1]))
+def sequential_stage(xp, c, k, base, i):
+    """Stage i at k − milestones[i−1] (clock ``restart``) or at k (clock ``global``)."""
+    if c.restart:
+        return c.stages[i](k - c.starts[i], base)
+    return c.stages[i](k, base)
 
 
-def _select(k, lo, hi, ordered: bool):
-    """The steps with lo ≤ k < hi and their number.
-
-    A slice when k is sorted (evaluate's usual 0..N−1: stages then get views of k and
-    write into slices of the output, no masks or copies), else a boolean mask.
-    """
-    if ordered:
-        a, b = np.searchsorted(k, (lo, hi))
-        return slice(int(a), int(b)), int(b - a)
-    mask = (k >= lo) & (k < hi)
-    return mask, int(np.count_nonzero(mask))
+def sequential_lr(xp, c, k, base):
+    """Stage i for milestones[i−1] ≤ k < milestones[i]."""
+    return xp.piecewise(k, base, c.milestones, sequential_stage, c, "left")
 
 
-def _base_at(base, sel, n: int):
-    """The base lr of the steps selected by ``sel`` (out of n).
-
-    A base is either per group (shape (G, 1) or scalar) or per step (shape (..., n),
-    the output of an earlier stage of a ``Chained``); a per-step base is sliced with k.
-    """
-    if np.ndim(base) and np.shape(base)[-1] == n:
-        return np.asarray(base)[..., sel]
-    return base
+def _sequential_constants(node) -> dict:
+    return {
+        "stages": node.stages,
+        "milestones": node.milestones,
+        "starts": (0, *node.milestones),
+        "restart": node.clock == "restart",
+    }
 
 
 class Sequential(ScheduleBase):
@@ -80,17 +80,15 @@ class Sequential(ScheduleBase):
         edges = [0.0, *map(float, self.milestones), np.inf]
         return list(zip(edges[:-1], edges[1:]))
 
-    def lr(self, k, base):
-        k = np.asarray(k, np.float64)
-        out = np.empty(np.broadcast_shapes(np.shape(base), k.shape))
-        ordered = _is_sorted(k)
-        for stage, (lo, hi) in zip(self.stages, self.segments()):
-            here, count = _select(k, lo, hi, ordered)
-            if not count:
-                continue
-            local = k[here] - lo if self.clock == "restart" else k[here]
-            out[..., here] = stage.lr(local, _base_at(base, here, k.size))
-        return out
+    formula: ClassVar[Formula] = Formula(sequential_lr, _sequential_constants)
+
+
+def chained_lr(xp, c, k, base):
+    """s_n(k, s_{n−1}(k, … s_1(k, b)))."""
+    out = base
+    for schedule in c.schedules:
+        out = schedule(k, out)
+    return xp.fill(out, base, k)
 
 
 class Chained(ScheduleBase):
@@ -114,11 +112,31 @@ class Chained(ScheduleBase):
     def children(self):
         return self.schedules
 
-    def lr(self, k, base):
-        out = base
-        for schedule in self.schedules:
-            out = schedule.lr(k, out)
-        return np.broadcast_to(out, np.broadcast_shapes(np.shape(base), np.shape(k))).copy()
+    formula: ClassVar[Formula] = Formula(chained_lr, lambda node: {"schedules": node.schedules})
+
+
+def warmup_phase(xp, c, k, base, i):
+    """i = 0 (k < W): b·f + (e − b·f)·k/W, or b·f (constant); i = 1: the schedule, at k − W with prefix.
+
+    e = b with prefix, else schedule(W).
+    """
+    if i == 1:
+        if c.prefix:
+            return c.schedule(k - c.warmup_steps, base)
+        return c.schedule(k, base)
+    start = base * c.warmup_factor
+    if c.linear:
+        if c.prefix:
+            end = base
+        else:
+            end = c.schedule(xp.fill(c.warmup_steps, k, k), base)  # schedule(W) at every warm step
+        return start + (end - start) * (k / c.warmup_steps)
+    return xp.fill(start, base, k)
+
+
+def warmup_lr(xp, c, k, base):
+    """The warmup for k < W, the schedule from W on."""
+    return xp.piecewise(k, base, c.edges, warmup_phase, c, "left")
 
 
 class Warmup(ScheduleBase):
@@ -140,25 +158,25 @@ class Warmup(ScheduleBase):
     def children(self):
         return (self.schedule,)
 
-    def lr(self, k, base):
-        k = np.asarray(k, np.float64)
-        w = self.warmup_steps
-        out = np.empty(np.broadcast_shapes(np.shape(base), k.shape))
-        ordered = _is_sorted(k)
-        after, n_after = _select(k, w, np.inf, ordered)
-        if n_after:
-            out[..., after] = self.schedule.lr(k[after] - w if self.prefix else k[after], _base_at(base, after, k.size))
-        warm, n_warm = _select(k, -np.inf, w, ordered)
-        if n_warm:
-            b = _base_at(base, warm, k.size)
-            start = np.multiply(b, self.warmup_factor)
-            if self.method == "constant":
-                out[..., warm] = np.broadcast_to(start, out[..., warm].shape) if np.ndim(start) else start
-            else:
-                # schedule(W) at every warm step, so a per-step base lines up with k
-                end = b if self.prefix else self.schedule.lr(np.full(n_warm, np.float64(w)), b)
-                out[..., warm] = start + (end - start) * (k[warm] / w)
-        return out
+    formula: ClassVar[Formula] = Formula(
+        warmup_lr,
+        lambda node: {
+            "schedule": node.schedule,
+            "warmup_steps": node.warmup_steps,
+            "edges": (node.warmup_steps,),
+            "warmup_factor": node.warmup_factor,
+            "linear": node.method == "linear",
+            "prefix": node.prefix,
+        },
+    )
+
+
+def by_epoch_lr(xp, c, k, base):
+    """The schedule at ⌊k / spe⌋ (cadence epoch) or k / spe (cadence step)."""
+    epochs = k / c.steps_per_epoch
+    if c.staired:
+        epochs = xp.floor(epochs)
+    return c.schedule(epochs, base)
 
 
 class ByEpoch(ScheduleBase):
@@ -189,9 +207,14 @@ class ByEpoch(ScheduleBase):
     def children(self):
         return (self.schedule,)
 
-    def lr(self, k, base):
-        epochs = np.asarray(k, np.float64) / self.steps_per_epoch
-        return self.schedule.lr(np.floor(epochs) if self.cadence == "epoch" else epochs, base)
+    formula: ClassVar[Formula] = Formula(
+        by_epoch_lr,
+        lambda node: {
+            "schedule": node.schedule,
+            "steps_per_epoch": node.steps_per_epoch,
+            "staired": node.cadence == "epoch",
+        },
+    )
 
 
 _INTEGER_CLOCK_KINDS = {"tabulated", "cosine_restarts"}

@@ -1,21 +1,27 @@
-"""Cosine schedules: periodic annealing, clamped decay, and warm restarts."""
+"""Cosine schedules: periodic annealing, clamped decay, and warm restarts.
+
+Each family's lr is one function of ``(xp, c, k, base)`` (see ``xp``): the
+reference runs it with numpy, the MindSpore cells with MindSpore float64 ops.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 
 from .base import NonNegFloat, NonNegInt, PosInt, ScheduleBase
+from .xp import NUMPY, Formula, numpy_constants
 
 
-def _half_cosine(frac):
-    """(1 + cos(π·frac)) / 2: 1 at frac = 0, 0 at frac = 1."""
-    x = np.multiply(np.pi, frac)  # a fresh array, updated in place below (no temporaries)
-    np.cos(x, out=x)
-    x += 1.0
-    x *= 0.5
-    return x
+def cosine_lr(xp, c, k, base):
+    """η + (b − η)·(1 + cos(π·(k mod 2T)/T)) / 2.
+
+    k is reduced by the period 2·T first (exact in float64): π·k/T itself carries an
+    absolute rounding error ~ulp(π·k/T), 3e-12 relative at k = 10^4, T = 7, and
+    growing with k.
+    """
+    return xp.half_cos(xp.mod(k, c.period) / c.T_max) * (base - c.eta_min) + c.eta_min
 
 
 class CosineAnnealing(ScheduleBase):
@@ -32,10 +38,15 @@ class CosineAnnealing(ScheduleBase):
     def _own_equivariance(self):
         return self.eta_min == 0.0
 
-    def lr(self, k, base):
-        # Reduce k by the period 2·T_max first (exact in float64): π·k/T_max itself carries an
-        # absolute rounding error ~ulp(π·k/T_max), 3e-12 relative at k = 10^4, T_max = 7.
-        return self.eta_min + (base - self.eta_min) * _half_cosine(np.mod(k, 2 * self.T_max) / self.T_max)
+    formula: ClassVar[Formula] = Formula(
+        cosine_lr, lambda node: {"eta_min": node.eta_min, "T_max": node.T_max, "period": 2 * node.T_max}
+    )
+
+
+def cosine_decay_lr(xp, c, k, base):
+    """m + (b − m)·(1 + cos(π·min(k, S)/S)) / 2 with m = min_lr + alpha·b."""
+    floor = c.min_lr + c.alpha * base
+    return xp.half_cos(xp.minimum(k, c.decay_steps) / c.decay_steps) * (base - floor) + floor
 
 
 class CosineDecay(ScheduleBase):
@@ -54,35 +65,62 @@ class CosineDecay(ScheduleBase):
     def _own_equivariance(self):
         return self.min_lr == 0.0
 
-    def lr(self, k, base):
-        floor = self.min_lr + self.alpha * base
-        frac = np.minimum(k, self.decay_steps)
-        frac /= self.decay_steps
-        return floor + (base - floor) * _half_cosine(frac)
+    formula: ClassVar[Formula] = Formula(
+        cosine_decay_lr, lambda node: {"min_lr": node.min_lr, "alpha": node.alpha, "decay_steps": node.decay_steps}
+    )
+
+
+#: Cycle starts are tabulated while they are exact float64 integers (steps beyond are not exact either).
+EXACT_STEPS = 2**53
+
+
+def restart_constants(T_0: int, T_mult: int) -> dict:
+    """The cycle table of ``cycles``: start and length of every cycle starting below 2**53.
+
+    Cycle c starts at T_0·(m^c − 1)/(m − 1), computed with Python integers (at most
+    53 cycles for m ≥ 2).
+    """
+    starts, lengths, start, length = [], [], 0, T_0
+    while T_mult != 1 and start < EXACT_STEPS:
+        starts.append(start)
+        lengths.append(length)
+        start, length = start + length, length * T_mult
+    return {
+        "T_0": T_0,
+        "geometric": T_mult != 1,
+        "starts": np.asarray(starts or [0], np.float64),
+        "lengths": np.asarray(lengths or [T_0], np.float64),
+    }
+
+
+def cycles(xp, c, k):
+    """Cycle index c, step within the cycle τ and cycle length T_c, exact.
+
+    Each k is placed by counting the tabulated cycle starts ≤ k (an integer search),
+    never by a float log: ⌊log_m(...)⌋ in floating point is off by one at exact
+    powers (torch ``step(epoch)`` and OneFlow return 0.0 at k = 121 for T_0 = 1,
+    T_mult = 3). With T_mult = 1, c = ⌊k / T_0⌋ (exact below 2**53).
+    """
+    if c.geometric:
+        cycle = xp.count_le(c.starts, k) - 1
+        return cycle, k - xp.take(c.starts, cycle), xp.take(c.lengths, cycle)
+    cycle = xp.floor(k / c.T_0)
+    return cycle, k - cycle * c.T_0, xp.fill(c.T_0, k, k)
 
 
 def restart_cycles(k: np.ndarray, T_0: int, T_mult: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cycle index c, step within the cycle τ and cycle length T_c, computed exactly.
+    """``cycles`` in numpy for integer steps k: (cycle index, step within the cycle, cycle length)."""
+    return cycles(NUMPY, numpy_constants(restart_constants(T_0, T_mult)), np.asarray(k, np.float64))
 
-    Cycle c starts at T_0·(m^c − 1)/(m − 1). The starts are tabulated with Python
-    integers (at most 63 cycles fit below 2**63) and each k is placed by an integer
-    search, never a float log: ⌊log_m(...)⌋ in floating point is off by one at exact
-    powers (torch ``step(epoch)`` and OneFlow return 0.0 at k = 121 for T_0 = 1,
-    T_mult = 3). The search is also several times faster than powers per step.
-    """
-    k = np.asarray(k).astype(np.int64)
-    if T_mult == 1:
-        cycle = k // T_0
-        return cycle, k - cycle * T_0, np.full_like(k, T_0)
-    last = int(k.max()) if k.size else 0
-    starts, length = [0], T_0
-    while starts[-1] <= last:
-        starts.append(starts[-1] + length)
-        length *= T_mult
-    starts_arr = np.array(starts[:-1], np.int64)
-    cycle = np.searchsorted(starts_arr, k, side="right") - 1
-    lengths = np.array([T_0 * T_mult**c for c in range(len(starts_arr))], np.int64)
-    return cycle, k - starts_arr[cycle], lengths[cycle]
+
+def cosine_restarts_lr(xp, c, k, base):
+    """η + (b·d^c − η)·(1 + cos(π·τ/T_c)) / 2 in cycle c (τ steps into it); η from cycle ``restart_limit`` on."""
+    cycle, tau, length = cycles(xp, c, k)
+    peak = base * xp.pow(c.decay_rate, cycle)
+    out = xp.half_cos(tau / length) * (peak - c.eta_min) + c.eta_min
+    if c.limited:
+        out = xp.where(cycle < c.restart_limit, out, c.eta_min)
+    return out
 
 
 class CosineWarmRestarts(ScheduleBase):
@@ -104,10 +142,13 @@ class CosineWarmRestarts(ScheduleBase):
     def _own_equivariance(self):
         return self.eta_min == 0.0
 
-    def lr(self, k, base):
-        cycle, tau, length = restart_cycles(k, self.T_0, self.T_mult)
-        peak = base * np.power(self.decay_rate, cycle)
-        out = self.eta_min + (peak - self.eta_min) * _half_cosine(tau / length)
-        if self.restart_limit:
-            out = np.where(cycle < self.restart_limit, out, self.eta_min)
-        return out
+    formula: ClassVar[Formula] = Formula(
+        cosine_restarts_lr,
+        lambda node: {
+            **restart_constants(node.T_0, node.T_mult),
+            "eta_min": node.eta_min,
+            "decay_rate": node.decay_rate,
+            "restart_limit": node.restart_limit,
+            "limited": node.restart_limit > 0,
+        },
+    )

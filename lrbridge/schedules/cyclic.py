@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-import numpy as np
-from typing import Annotated
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
 from .base import Bool, NonNegFloat, PosFloat, PosInt, ScheduleBase
+from .xp import Formula
 
 
-def _anneal(start, end, pct, strategy: str):
-    if strategy == "cos":
-        return end + (start - end) * 0.5 * (1.0 + np.cos(np.pi * pct))
-    return start + (end - start) * pct
+def one_cycle_phase(xp, c, k, base, i):
+    """Phase i: pct = (k − k0)/(k1 − k0), then end + ((start − end)·½)·(1 + cos(π·pct)) or start + (end − start)·pct."""
+    k0, width, start, end, slope = c.phases[i]
+    pct = (k - k0) / width
+    if c.cos:
+        return end + slope * (xp.one + xp.cos(xp.pi * pct))
+    return start + slope * pct
+
+
+def one_cycle_lr(xp, c, k, base):
+    """The phase whose end step is the first ≥ k (the last phase past them all)."""
+    return xp.piecewise(k, base, c.ends, one_cycle_phase, c, "right")
+
+
+def _one_cycle_constants(node) -> dict:
+    cos = node.anneal_strategy == "cos"
+    phases, ends, k0 = [], [], 0.0
+    for end_step, start, end in node.phases():
+        # the first product of the anneal, computed once: (start − end)·½ for cos, (end − start) linear
+        slope = (start - end) * 0.5 if cos else end - start
+        phases.append((k0, end_step - k0, start, end, slope))
+        ends.append(end_step)
+        k0 = end_step
+    return {"cos": cos, "phases": tuple(phases), "ends": tuple(ends[:-1])}
 
 
 class OneCycle(ScheduleBase):
@@ -46,6 +64,16 @@ class OneCycle(ScheduleBase):
                 "pct_start·total_steps = 1 leaves the warm-up phase of one_cycle empty at step 0 "
                 "(torch divides by zero there); adjust pct_start or total_steps"
             )
+        # The last phase runs from the previous end to N − 1 and continues past it: with no width
+        # (pct_start = 1.0) step N — the natural loop's last scheduler step — divides by zero.
+        n, p = self.total_steps, self.pct_start
+        before_last = 2 * p * n - 2 if self.three_phase else p * n - 1
+        if not before_last < n - 1:
+            raise ValueError(
+                f"pct_start={p} leaves the last phase of one_cycle empty (the phase before it ends at step "
+                f"{before_last:g}, not before total_steps − 1 = {n - 1}); lr(step {n}) would divide by zero, where "
+                f"torch's OneCycleLR raises ZeroDivisionError; use pct_start < {0.5 * (n + 1) / n if self.three_phase else 1.0:g}"
+            )
         return self
 
     def _own_equivariance(self):
@@ -60,18 +88,36 @@ class OneCycle(ScheduleBase):
             return [(p * n - 1, initial, self.max_lr), (2 * p * n - 2, self.max_lr, initial), (n - 1, initial, final)]
         return [(p * n - 1, initial, self.max_lr), (n - 1, self.max_lr, final)]
 
-    def lr(self, k, base):
-        k = np.asarray(k, np.float64)
-        out = np.empty(k.shape)
-        done = np.zeros(k.shape, bool)
-        start = 0.0
-        phases = self.phases()
-        for i, (end, lo, hi) in enumerate(phases):
-            here = ~done & ((k <= end) | (i == len(phases) - 1))
-            out[here] = _anneal(lo, hi, (k[here] - start) / (end - start), self.anneal_strategy)
-            done |= here
-            start = end
-        return np.broadcast_to(out, np.broadcast_shapes(np.shape(base), out.shape)).copy()
+    formula: ClassVar[Formula] = Formula(one_cycle_lr, _one_cycle_constants)
+
+
+def cyclic_lr(xp, c, k, base):
+    """base_lr + (max_lr − base_lr)·s·f on the triangular wave s of cycle c = ⌊1 + k/L⌋."""
+    cycle = xp.floor(xp.one + k / c.total)
+    x = xp.one + k / c.total - cycle
+    scale = xp.where(x <= c.ratio, x / c.ratio, (x - xp.one) / c.ratio_minus_one)
+    if c.mode == "triangular2":
+        f = xp.one / xp.pow(xp.two, cycle - xp.one)
+    elif c.mode == "exp_range":
+        f = xp.pow(c.gamma, k)
+    else:
+        f = xp.one
+    return xp.fill(c.base_lr + c.amplitude * scale * f, base, k)
+
+
+def _cyclic_constants(node) -> dict:
+    up = float(node.step_size_up)
+    down = float(node.step_size_down if node.step_size_down is not None else node.step_size_up)
+    ratio = up / (up + down)
+    return {
+        "total": up + down,
+        "ratio": ratio,
+        "ratio_minus_one": ratio - 1.0,
+        "mode": node.mode,
+        "gamma": node.gamma,
+        "base_lr": node.base_lr,
+        "amplitude": node.max_lr - node.base_lr,
+    }
 
 
 class Cyclic(ScheduleBase):
@@ -93,20 +139,4 @@ class Cyclic(ScheduleBase):
     def _own_equivariance(self):
         return False
 
-    def lr(self, k, base):
-        k = np.asarray(k, np.float64)
-        up = float(self.step_size_up)
-        down = float(self.step_size_down if self.step_size_down is not None else self.step_size_up)
-        total = up + down
-        ratio = up / total
-        cycle = np.floor(1.0 + k / total)
-        x = 1.0 + k / total - cycle
-        scale = np.where(x <= ratio, x / ratio, (x - 1.0) / (ratio - 1.0))
-        if self.mode == "triangular":
-            f = 1.0
-        elif self.mode == "triangular2":
-            f = 1.0 / np.power(2.0, cycle - 1.0)
-        else:
-            f = np.power(self.gamma, k)
-        out = self.base_lr + (self.max_lr - self.base_lr) * scale * f
-        return np.broadcast_to(out, np.broadcast_shapes(np.shape(base), out.shape)).copy()
+    formula: ClassVar[Formula] = Formula(cyclic_lr, _cyclic_constants)

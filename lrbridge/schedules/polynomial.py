@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-import numpy as np
+from typing import ClassVar, Literal
 
 from .base import Bool, NonNegFloat, NonNegInt, PosInt, ScheduleBase
+from .xp import Formula
+
+
+def polynomial_lr(xp, c, k, base):
+    """(b − end)·(1 − t/D)^power + end; t = min(k, T), D = T, or with cycle t = max(k, k_min), D = T·max(⌈t/T⌉, 1)."""
+    if c.cycle:
+        t = xp.maximum(k, c.cycle_min_step)
+        horizon = c.total_iters * xp.maximum(xp.ceil(t / c.total_iters), xp.one)
+    else:
+        t = xp.minimum(k, c.total_iters)
+        horizon = c.total_iters
+    return (base - c.end_lr) * xp.pow(xp.one - t / horizon, c.power) + c.end_lr
 
 
 class Polynomial(ScheduleBase):
@@ -29,11 +39,13 @@ class Polynomial(ScheduleBase):
     def _own_equivariance(self):
         return self.end_lr == 0.0
 
-    def lr(self, k, base):
-        T = self.total_iters
-        if self.cycle:
-            t = np.maximum(k, self.cycle_min_step)
-            horizon = T * np.maximum(np.ceil(t / T), 1.0)
-        else:
-            t, horizon = np.minimum(k, T), T
-        return (base - self.end_lr) * np.power(1.0 - t / horizon, self.power) + self.end_lr
+    formula: ClassVar[Formula] = Formula(
+        polynomial_lr,
+        lambda node: {
+            "total_iters": node.total_iters,
+            "power": node.power,
+            "end_lr": node.end_lr,
+            "cycle": node.cycle,
+            "cycle_min_step": node.cycle_min_step,
+        },
+    )

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-import numpy as np
+from typing import ClassVar, Literal
 
 from .base import NonNegInt, PosFloat, PosInt, ScheduleBase
+from .xp import Formula
+
+
+def inverse_sqrt_lr(xp, c, k, base):
+    """b·k/W for k < W, else b / sqrt((max(k, W) + τ − W)/τ)."""
+    decay = xp.one / xp.sqrt((xp.maximum(k, c.warmup_steps) + c.timescale - c.warmup_steps) / c.timescale)
+    if c.has_warmup:
+        return base * xp.where(k < c.warmup_steps, k / c.warmup_steps, decay)
+    return base * decay
 
 
 class InverseSqrt(ScheduleBase):
@@ -20,12 +27,20 @@ class InverseSqrt(ScheduleBase):
     warmup_steps: NonNegInt = 0
     timescale: PosInt | None = None
 
-    def lr(self, k, base):
-        w = self.warmup_steps
-        tau = self.timescale or (w or 10_000)
-        decay = 1.0 / np.sqrt((np.maximum(k, w) + tau - w) / tau)
-        warm = k / w if w else 1.0
-        return base * np.where(k < w, warm, decay)
+    formula: ClassVar[Formula] = Formula(
+        inverse_sqrt_lr,
+        lambda node: {
+            "warmup_steps": node.warmup_steps,
+            "timescale": node.timescale or (node.warmup_steps or 10_000),
+            "has_warmup": node.warmup_steps > 0,
+        },
+    )
+
+
+def noam_lr(xp, c, k, base):
+    """b·d^−½·min(s^−½, s·W^−3/2), s = k + 1."""
+    s = k + xp.one
+    return base * c.scale * xp.minimum(xp.pow(s, c.neg_half), s * c.ramp)
 
 
 class Noam(ScheduleBase):
@@ -35,6 +50,7 @@ class Noam(ScheduleBase):
     d_model: PosFloat
     warmup_steps: PosInt
 
-    def lr(self, k, base):
-        s = np.asarray(k, np.float64) + 1.0
-        return base * self.d_model**-0.5 * np.minimum(s**-0.5, s * self.warmup_steps**-1.5)
+    formula: ClassVar[Formula] = Formula(
+        noam_lr,
+        lambda node: {"scale": node.d_model**-0.5, "neg_half": -0.5, "ramp": node.warmup_steps**-1.5},
+    )

@@ -30,5 +30,28 @@ def test_conform_json_reports_each_target(torch, ms, tmp_path):
 
 def test_conform_bad_target_is_one_line_error():
     out = run("examples/warmup_cosine.yaml", "-n", "10", "-t", "torch")
-    assert out.returncode == 1
+    assert out.returncode == 2  # a usage error
     assert out.stderr.startswith("error: --target: expected backend/mode") and "Traceback" not in out.stderr
+
+
+def _docs_plan(tmp_path) -> Path:
+    """The example plan of docs/plan-format.md, as a file."""
+    text = Path("docs/plan-format.md").read_text()
+    block = text.split("## Example", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+    path = tmp_path / "docs_example.yaml"
+    path.write_text(block)
+    return path
+
+
+def test_conform_every_example_and_the_docs_plan_in_one_run(torch, ms, oneflow, tmp_path):
+    out = run("examples", str(_docs_plan(tmp_path)), "-n", "120", "--json")
+    docs = [json.loads(line) for line in out.stdout.splitlines()]  # one JSON object per plan and line
+    expected = {p.name for p in Path("examples").iterdir() if p.suffix in (".yaml", ".yml", ".json")} | {"docs_example.yaml"}
+    assert {Path(d["plan"]).name for d in docs} == expected
+    for d in docs:
+        assert d["steps"] == 120
+        for c in d["cells"]:
+            assert c["status"] in ("ok", "unrepresentable", "absent"), (d["plan"], c)
+        assert any(c["status"] == "ok" and c["target"].startswith(b) for c in d["cells"] for b in ("torch", "mindspore", "oneflow"))
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "plans/s" in out.stderr and "ETA" in out.stderr  # progress with rate and ETA, also with --json

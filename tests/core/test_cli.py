@@ -113,7 +113,7 @@ def test_errors_are_one_line_in_process(case, tmp_path):
 def test_missing_file_and_bad_steps(tmp_path, plan_file):
     result = runner.invoke(app, ["curve", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: cannot read plan file") and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: cannot read ") and result.stderr.count("\n") == 1
     result = runner.invoke(app, ["curve", str(plan_file), "--steps", "0"])
     assert result.exit_code == 1 and result.stderr == "error: --steps: must be at least 1, got 0\n"
 

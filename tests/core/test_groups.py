@@ -91,9 +91,7 @@ def test_assign_accepts_any_iterable_of_names():
     ],
 )
 def test_group_validation(kwargs, message):
-    from pydantic import ValidationError
-
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(PlanError) as info:  # lrbridge's error, never pydantic's ValidationError
         L.ParamGroup(**kwargs)
     assert message in str(info.value)
 

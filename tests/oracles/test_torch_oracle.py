@@ -253,7 +253,7 @@ FAMILY_CASES = [
         "OneCycleLR-linear-N20",
         lambda L, o: L.OneCycleLR(o, 0.5, total_steps=20, anneal_strategy="linear"),
         OneCycle(total_steps=20, max_lr=0.5, anneal_strategy="linear"),
-        21,
+        20,  # torch's k = 20 (computed by the last step(), never applied) extrapolates below 0: the reference refuses it
     ),
     # pct·N − 1 = 1.5: a fractional phase end
     Case(
@@ -272,7 +272,7 @@ FAMILY_CASES = [
         "OneCycleLR-three_phase-linear-epochs",
         lambda L, o: L.OneCycleLR(o, 0.5, epochs=4, steps_per_epoch=10, three_phase=True, anneal_strategy="linear"),
         OneCycle(total_steps=40, max_lr=0.5, three_phase=True, anneal_strategy="linear"),
-        41,
+        40,  # k = 40 (never applied) extrapolates below 0, as above
     ),
     # LambdaLR: b·λ(k), imported by sampling λ over the horizon
     Case(

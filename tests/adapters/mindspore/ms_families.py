@@ -10,6 +10,7 @@ from lrbridge.schedules import (
     Exponential, InverseSqrt, InverseTimeDecay, LinearRamp, MultiStep, NaturalExpDecay, Noam, OneCycle,
     Piecewise, Polynomial, Sequential, Step, Tabulated, Warmup,
 )
+from lrbridge.schedules.extra import CycleAnneal, FloorStep, LinearGrowth, LogWarmup, Shaped, Triangular
 
 STEPS = 600
 
@@ -44,6 +45,13 @@ FAMILIES = {
     "warmup_prefix": Warmup(schedule=Exponential(gamma=0.99), warmup_steps=25, method="constant", prefix=True),
     "by_epoch": ByEpoch(schedule=Exponential(gamma=0.9), steps_per_epoch=7),
     "by_epoch_step": ByEpoch(schedule=CosineDecay(decay_steps=50), steps_per_epoch=10, cadence="step"),
+    # the config-system kinds (timm, DeepSpeed, HF transformers, fairseq)
+    "cycle_anneal": CycleAnneal(t_initial=40, lr_min=1e-3, cycle_mul=2.0, cycle_decay=0.5, cycle_limit=3, k_decay=1.5),
+    "log_warmup": LogWarmup(warmup_steps=37, start_factor=0.01),
+    "shaped": Shaped(shape="cosine_hard", span=300, cycles=3.0, floor=0.1, shift=1),
+    "floor_step": FloorStep(step_size=2.4, gamma=0.97),
+    "linear_growth": LinearGrowth(rate=0.5, step_size=10, staircase=True),
+    "triangular": Triangular(max_lr=0.5, step_size=25.0, shrink=0.5, shrink_min=True),
 }
 
 

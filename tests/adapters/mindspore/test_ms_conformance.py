@@ -1,6 +1,6 @@
 """Every IR family x {list, cell, experimental} x {PyNative, GRAPH_MODE}: real MindSpore SGD steps vs the reference.
 
-Tolerances: lists and experimental (ExactLR) are bit-exact in float32 (0 ulp);
+Tolerances: lists and experimental (PlanLR) are bit-exact in float32 (0 ulp);
 generated cells are within 1 float32 ulp (they compute in float64 and cast
 once; observed 0 ulp on CPU). Each (form, mode) is one optimizer over one plan
 holding every family as a group, so GRAPH_MODE compiles once per case.
@@ -64,7 +64,7 @@ def test_long_cosine_cell_stays_within_one_ulp_where_native_cell_drifts(ms):
 
 
 def test_runner_reports_missing_devices(ms):
-    from adapters.mindspore.runner import RUNNER
+    from lrbridge_mindspore.runner import RUNNER
 
     assert RUNNER.unavailable(Target("mindspore", "graph", "cpu", "cell")) is None
     assert "form" in RUNNER.unavailable(Target("mindspore", "graph", "cpu", "tensor"))

@@ -62,7 +62,7 @@ def test_errors_name_the_key_and_what_is_accepted(plan_file, tmp_path):
     out = runner.invoke(app, ["convert", str(plan_file), "--to", "tf"])
     assert out.exit_code == 1 and "unknown target 'tf'; accepted: mindspore" in out.output
     out = runner.invoke(app, ["convert", str(plan_file), "--to", "mindspore", "--format", "csv"])
-    assert "unknown format 'csv'; accepted: json, npy, python" in out.output
+    assert "unknown format 'csv' for mindspore; accepted: json, npy, python" in out.output
     out = runner.invoke(app, ["convert", str(plan_file), "--to", "mindspore", "-n", "10"])
     assert out.exit_code == 1 and "total_step=10 is shorter than the plan's horizon of 30" in out.output
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lrbridge import OptimizerSpec, ParamGroup, Plan
-from lrbridge.errors import UnrepresentableError
+from lrbridge.errors import PlanError, UnrepresentableError
 from lrbridge.plan import Horizon
 from lrbridge.schedules import Constant, Exponential
 
@@ -33,7 +33,7 @@ def _step(opt, net, grad=0.0):
 def test_tiny_constant_lr_next_to_a_dynamic_group_is_applied_exactly(ms):
     from mindspore import nn
 
-    from adapters.mindspore import to_mindspore_group_params
+    from lrbridge_mindspore import mindspore_param_groups
 
     net = _net(ms, ["body.w", "head.w"])
     body, head = net.trainable_params()
@@ -47,7 +47,7 @@ def test_tiny_constant_lr_next_to_a_dynamic_group_is_applied_exactly(ms):
     )
     net = _net(ms, ["body.w", "head.w"])
     for form in ("list", "cell"):
-        groups = to_mindspore_group_params(plan, net, form=form)
+        groups = mindspore_param_groups(plan, net, form=form)
         assert any("1e-9" in n for n in groups.notes)
         for p in net.trainable_params():
             p.set_data(p.data * 0 + 1)
@@ -57,7 +57,7 @@ def test_tiny_constant_lr_next_to_a_dynamic_group_is_applied_exactly(ms):
     net0 = _net(ms, ["body.w", "head.w"])
     for p in net0.trainable_params():
         p.set_data(p.data * 0)
-    opt = nn.SGD(to_mindspore_group_params(plan, net0, form="cell"), learning_rate=0.1)
+    opt = nn.SGD(mindspore_param_groups(plan, net0, form="cell"), learning_rate=0.1)
     assert _step(opt, net0, 1.0)["head.w"] == -np.float32(1e-9)
 
 
@@ -65,7 +65,7 @@ def test_weight_decay_is_explicit_for_beta_and_gamma_names(ms):
     """Without groups MindSpore skips weight decay for 'beta'/'gamma' params; our groups apply it to all."""
     from mindspore import nn
 
-    from adapters.mindspore import to_mindspore_group_params
+    from lrbridge_mindspore import mindspore_param_groups
 
     names = ["ln.beta", "bn.gamma", "fc.weight"]
     net = _net(ms, names)
@@ -74,29 +74,31 @@ def test_weight_decay_is_explicit_for_beta_and_gamma_names(ms):
     assert got["ln.beta"] == pytest.approx(0.9) and got["fc.weight"] == pytest.approx(0.85)  # the trap
     plan = Plan(optimizer=OptimizerSpec(name="sgd", lr=0.1, hparams={"weight_decay": 0.5}))
     net = _net(ms, names)
-    opt = nn.SGD(to_mindspore_group_params(plan, net), learning_rate=0.1, weight_decay=0.5)
+    opt = nn.SGD(mindspore_param_groups(plan, net), learning_rate=0.1, weight_decay=0.5)
     got = _step(opt, net, 1.0)
     for n in names:  # 1 − 0.1·(1 + 0.5·1) = 0.85 for every parameter, beta/gamma included (float32: ±1e-7)
         assert got[n] == pytest.approx(0.85, abs=1e-7)
 
 
 def test_group_order_and_order_params(ms):
-    from adapters.mindspore import to_mindspore_group_params
+    from lrbridge_mindspore import mindspore_param_groups
 
     net = _net(ms, ["a.w", "b.w", "c.w"])
     plan = Plan(optimizer=OptimizerSpec(name="sgd", lr=0.1),
-                groups=(ParamGroup(name="bc", params=("b.*", "c.*"), lr=0.01), ParamGroup(name="rest", rest=True),
-                        ParamGroup(name="none", params=("zzz.*",))))
-    groups = to_mindspore_group_params(plan, net)
+                groups=(ParamGroup(name="bc", params=("b.*", "c.*"), lr=0.01), ParamGroup(name="rest", rest=True)))
+    groups = mindspore_param_groups(plan, net)
     assert [p.name for p in groups[0]["params"]] == ["b.w", "c.w"] and groups[0]["lr"] == 0.01
     assert [p.name for p in groups[-1]["order_params"]] == ["a.w", "b.w", "c.w"]
-    assert any("'none' selects no parameter" in n for n in groups.notes)
+    # a selector matching no parameter is an error naming the group and the closest names, never a dropped group
+    typo = plan.model_copy(update={"groups": (*plan.groups, ParamGroup(name="none", params=("zzz.*",)))})
+    with pytest.raises(PlanError, match=r"group 'none': selector 'zzz\.\*' matches no parameter; closest parameter names: "):
+        mindspore_param_groups(typo, _net(ms, ["a.w", "b.w", "c.w"]))
 
 
 def test_per_group_momentum_is_rejected_naming_group_and_key():
-    from adapters.mindspore import to_mindspore_group_params
+    from lrbridge_mindspore import mindspore_param_groups
 
     plan = Plan(optimizer=OptimizerSpec(name="sgd", lr=0.1, hparams={"momentum": 0.9}),
                 groups=(ParamGroup(name="head", params=("h*",), hparams={"momentum": 0.5}), ParamGroup(name="r", rest=True)))
     with pytest.raises(UnrepresentableError, match=r"group 'head'.*momentum=0.5"):
-        to_mindspore_group_params(plan, [])
+        mindspore_param_groups(plan, [])

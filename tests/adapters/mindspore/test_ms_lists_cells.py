@@ -12,7 +12,7 @@ from lrbridge.reference import evaluate
 from lrbridge.plan import Horizon
 from lrbridge.schedules import CosineAnnealing, CosineDecay, Exponential, ReduceOnPlateau, Warmup
 
-from adapters.mindspore import to_mindspore_lr_array, to_mindspore_lr_list
+from lrbridge_mindspore import to_mindspore_lr_array, to_mindspore_lr_list
 
 PLAN = Plan(
     optimizer=OptimizerSpec(name="sgd", lr=0.1),
@@ -77,7 +77,7 @@ def test_a_list_shorter_than_training_really_stops_mindspore(ms):
 @pytest.mark.parametrize("form", ["list", "cell"])
 def test_resume_at_step_k_with_restored_global_step(ms, form):
     """global_step restored to k: the next steps apply lr(k), lr(k+1), ... (0 ulp list, 1 ulp cell)."""
-    from adapters.mindspore.runner import probe_nn
+    from lrbridge_mindspore.runner import probe_nn
 
     got = probe_nn(PLAN, 30, form, "graph", start=57)
     ref = evaluate(PLAN, np.arange(57, 87))
@@ -85,7 +85,7 @@ def test_resume_at_step_k_with_restored_global_step(ms, form):
 
 
 def test_experimental_resume_from_state_dict(ms):
-    from adapters.mindspore.runner import probe_experimental
+    from lrbridge_mindspore.runner import probe_experimental
 
     got = probe_experimental(PLAN, 20, "pynative", start=40)
     assert compare(got, evaluate(PLAN, np.arange(40, 60)), metric="ulp", tolerance=0).ok
@@ -94,7 +94,7 @@ def test_experimental_resume_from_state_dict(ms):
 def test_cell_with_hold_horizon_holds_the_last_lr(ms):
     from mindspore import Tensor
 
-    from adapters.mindspore import to_mindspore_schedule
+    from lrbridge_mindspore import to_mindspore_schedule
 
     plan = PLAN.model_copy(update={"horizon": Horizon(steps=100, past="hold")})
     cell = to_mindspore_schedule(plan)
@@ -104,7 +104,7 @@ def test_cell_with_hold_horizon_holds_the_last_lr(ms):
 
 
 def test_cell_refuses_an_error_horizon_and_names_the_list_alternative():
-    from adapters.mindspore.capability import check
+    from lrbridge_mindspore.capability import check
 
     plan = PLAN.model_copy(update={"horizon": Horizon(steps=100, past="error")})
     result = check(plan, "cell")
@@ -127,7 +127,7 @@ def test_native_exponential_cell_drifts_and_the_generated_one_does_not(ms):
     """ExponentialDecayLR (float32) vs the generated cell at step 9999, gamma 0.9995 (documented 2.3e-4)."""
     from mindspore import Tensor, nn
 
-    from adapters.mindspore import to_mindspore_schedule
+    from lrbridge_mindspore import to_mindspore_schedule
 
     plan = Plan(optimizer=OptimizerSpec(name="sgd", lr=0.1), scheduler=Exponential(gamma=0.9995))
     ref = evaluate(plan, [9999])[0, 0]
@@ -142,7 +142,7 @@ def test_generated_cosine_cell_is_graph_compiled_and_exact_with_jit(ms):
     import mindspore as msm
     from mindspore import Tensor
 
-    from adapters.mindspore import to_mindspore_schedule
+    from lrbridge_mindspore import to_mindspore_schedule
 
     plan = Plan(optimizer=OptimizerSpec(name="sgd", lr=0.1), scheduler=CosineDecay(decay_steps=1000, min_lr=1e-5))
     cell = to_mindspore_schedule(plan)

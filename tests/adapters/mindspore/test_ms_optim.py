@@ -37,10 +37,10 @@ def torch_weights(torch, plan, steps=4):
 def mindspore_weights(plan, api="auto"):
     from mindspore import Parameter, Tensor
 
-    from adapters.mindspore import to_mindspore_optimizer
+    from lrbridge_mindspore import mindspore_optimizer
 
     w = Parameter(Tensor(W0.copy()), name="w")
-    built = to_mindspore_optimizer(plan, [w], api=api, total_step=len(GRADS))
+    built = mindspore_optimizer(plan, [w], api=api, total_step=len(GRADS))
     out = []
     for g in GRADS:
         built.optimizer((Tensor(g),))
@@ -79,7 +79,7 @@ def test_exact_mappings_match_torch(torch, ms, name, lr, hparams):
 
 
 def test_momentum_without_dampening_goes_to_nn_momentum_and_nesterov_to_sgd():
-    from adapters.mindspore import map_optimizer
+    from lrbridge_mindspore import map_optimizer
 
     assert map_optimizer(plan_for("sgd", 0.1, momentum=0.9)).target == "mindspore.nn.Momentum"
     assert map_optimizer(plan_for("sgd", 0.1, momentum=0.9, nesterov=True)).target == "mindspore.nn.SGD"

@@ -31,7 +31,7 @@ def _unscaled(p):
 
 @pytest.fixture(scope="module")
 def measured(oneflow):
-    from adapters.oneflow.runner import RUNNER
+    from lrbridge_oneflow.runner import RUNNER
 
     keys, cases = [], []
     for name, p in BOTH.items():
@@ -95,7 +95,7 @@ def test_engine_measures_through_the_registry(oneflow):
 
 
 def test_cuda_measured_or_reported_unavailable(oneflow):
-    from adapters.oneflow.runner import RUNNER
+    from lrbridge_oneflow.runner import RUNNER
     from lrbridge.conformance import measure
     from lrbridge.errors import BackendUnavailableError
 

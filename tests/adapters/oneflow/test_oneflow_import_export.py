@@ -74,7 +74,7 @@ def test_import_eager_specs_equal_native_runs(oneflow):
 
 
 def test_import_graph_specs_equal_graph_runs(oneflow):
-    from adapters.oneflow.runner import RUNNER  # noqa: F401  (the worker op behind it)
+    from lrbridge_oneflow.runner import RUNNER  # noqa: F401  (the worker op behind it)
 
     names = sorted(GRAPH_SPECS)
     measured = oneflow({"op": "measure", "cases": [{"spec": GRAPH_SPECS[n][0], "groups": GRAPH_SPECS[n][1], "steps": N, "mode": "graph"} for n in names]})
@@ -171,3 +171,10 @@ def test_import_notes_oneflows_restart_cycle_error(oneflow):
     assert ref[121] == 1.0 and native[121] < 1e-6
     others = np.arange(125) != 121
     assert compare(native[others], ref[others], metric="rel", tolerance=1e-12).ok
+
+
+def test_steps_become_the_horizon_of_a_closed_form_import(oneflow):
+    """from_oneflow(sched, steps=N): the plan knows its run length, so convert needs no --steps."""
+    spec = {"class": "CosineAnnealingLR", "kwargs": {"T_max": 100}}
+    (imp,) = oneflow({"op": "import", "cases": [{"groups": [{"lr": 0.1}], "scheduler": spec, "steps": 100}]})
+    assert imp["exact"] and imp["plan"]["horizon"] == {"steps": 100}

@@ -11,7 +11,8 @@ from oneflow_plans import EAGER_ONLY, plan
 import lrbridge
 from lrbridge.conformance import Target
 from lrbridge.errors import BackendUnavailableError, UnrepresentableError
-from lrbridge.interp import WorkerError, call_oneflow
+from lrbridge.interp import WorkerError
+from lrbridge_oneflow.interpreter import call_oneflow
 from lrbridge.schedules import Step
 
 
@@ -28,7 +29,7 @@ def test_crashing_interpreter_reports_status_and_stderr(monkeypatch, tmp_path):
     fake.write_text("#!/bin/sh\necho 'Fatal Python error: simulated crash in oneflow' >&2\nexit 134\n")
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("LRBRIDGE_ONEFLOW_PYTHON", os.fspath(fake))
-    from adapters.oneflow.runner import OneFlowRunner
+    from lrbridge_oneflow.runner import OneFlowRunner
 
     with pytest.raises(BackendUnavailableError) as err:
         OneFlowRunner().measure(plan(Step(step_size=2)), 4, Target("oneflow", "eager"))
@@ -37,7 +38,7 @@ def test_crashing_interpreter_reports_status_and_stderr(monkeypatch, tmp_path):
 
 
 def test_unrepresentable_in_the_worker_carries_checks_message(oneflow):
-    from adapters.oneflow.runner import RUNNER
+    from lrbridge_oneflow.runner import RUNNER
 
     p = EAGER_ONLY["chained"][0]
     res = lrbridge.check(p, "oneflow", mode="graph")

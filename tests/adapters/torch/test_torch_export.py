@@ -23,7 +23,7 @@ from lrbridge.schedules import (
 from torch_testlib import sgd, stepped, two_group_plan
 
 N = 60
-# (schedule, torch class to_torch must emit, or None for the closed-form LrBridgeScheduler)
+# (schedule, torch class to_torch must emit, or None for the closed-form PlanLR)
 FAMILIES = [
     (Constant(), "ConstantLR"),
     (ConstantFactor(factor=0.5, total_iters=3), "ConstantLR"),
@@ -65,14 +65,14 @@ def test_every_family_measured_equals_reference(torch, schedule, native):
     measured = measure(plan, N, Target("torch", "eager")).lr
     cmp = compare(measured, evaluate(plan, N), group_names=plan.group_names, metric="ulp", tolerance=0)
     assert cmp.ok, str(cmp)
-    from adapters.torch import to_torch
+    from lrbridge_torch import to_torch
 
     sched = to_torch(plan, sgd(torch))
-    assert type(sched).__name__ == (native or "LrBridgeScheduler"), getattr(sched, "lrbridge_reason", "")
+    assert type(sched).__name__ == (native or "PlanLR"), getattr(sched, "lrbridge_reason", "")
 
 
 def test_closed_form_equals_native_for_native_families(torch):
-    from adapters.torch.runner import RUNNER
+    from lrbridge_torch.runner import RUNNER
 
     plan = two_group_plan(Sequential(stages=(LinearRamp(start_factor=0.1, total_iters=5), CosineWarmRestarts(T_0=4, T_mult=2)), milestones=(5,)))
     native = RUNNER.measure(plan, N, Target("torch", "eager"))
@@ -83,7 +83,7 @@ def test_closed_form_equals_native_for_native_families(torch):
 def test_chained_is_the_ir_product_not_torchs_recursive_composition(torch):
     # torch's ChainedScheduler([Cosine(4), Step(2, .5)]) gives 0.146447 at k = 5; the IR
     # (and OneFlow) compose closed forms: (1 + cos(5π/4))/2 · 0.5² = 0.036612 (for b = 1; the plan's b is 0.1)
-    from adapters.torch import to_torch
+    from lrbridge_torch import to_torch
 
     plan = two_group_plan(Chained(schedules=(CosineAnnealing(T_max=4), Step(step_size=2, gamma=0.5))), scales=(1.0, 1.0))
     lrs = stepped(to_torch(plan, sgd(torch)), 6)
@@ -92,7 +92,7 @@ def test_chained_is_the_ir_product_not_torchs_recursive_composition(torch):
 
 def test_boundary_steps_of_step_and_onecycle(torch):
     """Milestones and phase ends, read exactly there (rel 1e-12 on the float64 group lr)."""
-    from adapters.torch import to_torch
+    from lrbridge_torch import to_torch
 
     plan = two_group_plan(MultiStep(milestones=(3, 7), gamma=0.1), scales=(1.0, 1.0))
     lrs = stepped(to_torch(plan, sgd(torch)), 9)
@@ -119,8 +119,8 @@ def test_per_group_scheduler_overrides(torch):
 
 def test_momentum_cycling_is_written_into_the_groups(torch):
     """Scheduled momentum (CyclicLR-style) reaches the optimizer's groups (rel 1e-12)."""
-    from adapters.torch import to_torch
-    from adapters.torch.capability import momentum_schedule
+    from lrbridge_torch import to_torch
+    from lrbridge_torch.capability import momentum_schedule
     from lrbridge import OptimizerSpec, ParamGroup, Plan
 
     cyc = Cyclic(base_lr=0.01, max_lr=0.1, step_size_up=3)
@@ -129,12 +129,12 @@ def test_momentum_cycling_is_written_into_the_groups(torch):
     for native in (True, False):
         opt = sgd(torch, lrs=(0.1,))
         sched = to_torch(plan, opt, native=native)
-        assert type(sched).__name__ == ("CyclicLR" if native else "LrBridgeScheduler")
+        assert type(sched).__name__ == ("CyclicLR" if native else "PlanLR")
         np.testing.assert_allclose(stepped(sched, 14, "momentum"), evaluate_hparam(plan, "momentum", 14), rtol=1e-12)
 
 
 def test_plateau_maps_to_torch_and_never_evaluates(torch):
-    from adapters.torch import to_torch
+    from lrbridge_torch import to_torch
 
     plan = two_group_plan(ReduceOnPlateau(factor=0.5, patience=1, min_lr=1e-4), scales=(1.0, 1.0))
     sched = to_torch(plan, sgd(torch))
@@ -150,7 +150,7 @@ def test_plateau_maps_to_torch_and_never_evaluates(torch):
 
 
 def test_cuda_runner_or_a_clear_reason(torch):
-    from adapters.torch.runner import RUNNER
+    from lrbridge_torch.runner import RUNNER
 
     target = Target("torch", "eager", "cuda")
     if not torch.cuda.is_available():

@@ -27,10 +27,10 @@ def _plan(opt="sgd", hparams=None, groups=None, scheduler=None):
 
 
 def test_param_groups_from_selectors(torch):
-    from adapters.torch import build_torch_param_groups
+    from lrbridge_torch import torch_param_groups
 
     model = _model(torch)
-    pgs = build_torch_param_groups(_plan(), model)
+    pgs = torch_param_groups(_plan(), model)
     assert [pg["name"] for pg in pgs] == ["enc", "rest"]
     assert [len(pg["params"]) for pg in pgs] == [2, 2]
     assert pgs[0]["params"][0] is model["enc"].weight
@@ -39,15 +39,15 @@ def test_param_groups_from_selectors(torch):
 
 
 def test_double_and_missing_matches_name_the_parameter(torch):
-    from adapters.torch import build_torch_param_groups
+    from lrbridge_torch import torch_param_groups
 
     model = _model(torch)
     double = (ParamGroup(name="a", params=("enc.*",)), ParamGroup(name="b", params=("*.weight",)))
     with pytest.raises(PlanError, match=r"parameter 'enc.weight' is selected by groups \['a', 'b'\]"):
-        build_torch_param_groups(_plan(groups=double), model)
+        torch_param_groups(_plan(groups=double), model)
     none = (ParamGroup(name="a", params=("enc.*",)),)
     with pytest.raises(PlanError, match="parameter 'head.weight' is selected by no group"):
-        build_torch_param_groups(_plan(groups=none), model)
+        torch_param_groups(_plan(groups=none), model)
 
 
 @pytest.mark.parametrize("name,hparams,check", [
@@ -59,7 +59,7 @@ def test_double_and_missing_matches_name_the_parameter(torch):
     ("adagrad", {"lr_decay": 0.5, "initial_accumulator_value": 0.1}, {"lr_decay": 0.5, "initial_accumulator_value": 0.1}),
 ])
 def test_optimizer_mapping(torch, name, hparams, check):
-    from adapters.torch import torch_optimizer
+    from lrbridge_torch import torch_optimizer
 
     opt = torch_optimizer(_plan(name, hparams), _model(torch))
     assert type(opt).__name__ == {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop", "adagrad": "Adagrad"}[name]
@@ -69,7 +69,7 @@ def test_optimizer_mapping(torch, name, hparams, check):
 
 
 def test_to_torch_maps_named_groups_and_applies_the_plan(torch):
-    from adapters.torch import to_torch, torch_optimizer
+    from lrbridge_torch import to_torch, torch_optimizer
 
     plan = _plan(scheduler=CosineAnnealing(T_max=8))
     opt = torch_optimizer(plan, _model(torch))
@@ -92,7 +92,7 @@ CONFIG = {
 
 
 def test_config_dialect_equals_the_same_torch_objects(torch):
-    from adapters.torch import plan_from_torch_config
+    from lrbridge_torch import plan_from_torch_config
 
     result = plan_from_torch_config(CONFIG)
     plan = result.plan
@@ -117,7 +117,7 @@ def test_config_dialect_equals_the_same_torch_objects(torch):
     ({"scheduler": {"type": "LinearLR", "start_factor": 0.0}}, "scheduler", "torch LinearLR rejected it"),
 ])
 def test_config_errors_name_the_key(torch, patch, where, what):
-    from adapters.torch import plan_from_torch_config
+    from lrbridge_torch import plan_from_torch_config
 
     with pytest.raises(PlanError, match=what) as info:
         plan_from_torch_config({**CONFIG, **patch})
@@ -125,7 +125,7 @@ def test_config_errors_name_the_key(torch, patch, where, what):
 
 
 def test_config_plain_and_epoch_interval(torch):
-    from adapters.torch import plan_from_torch_config
+    from lrbridge_torch import plan_from_torch_config
 
     result = plan_from_torch_config({"optimizer": {"type": "Adam", "lr": 0.001}, "scheduler": {"type": "StepLR", "step_size": 2},
                                      "steps": 20, "interval": "epoch", "steps_per_epoch": 5})

@@ -22,7 +22,7 @@ PLANS = {
 @pytest.mark.parametrize("name", PLANS)
 @pytest.mark.parametrize("k", [1, 7, 23])
 def test_state_dict_resume_at_k(torch, name, k):
-    from adapters.torch import to_torch
+    from lrbridge_torch import to_torch
 
     plan = two_group_plan(PLANS[name])
     full = stepped(to_torch(plan, sgd(torch)), N)
@@ -45,7 +45,7 @@ def test_torch_last_epoch_resume_is_wrong_and_lrbridge_is_not(torch):
     lrbridge's closed form constructed with last_epoch = k − 1 applies lr(k) next,
     equal to the reference (rel 1e-12).
     """
-    from adapters.torch import LrBridgeScheduler
+    from lrbridge_torch import PlanLR
 
     plan = two_group_plan(CosineAnnealing(T_max=10, eta_min=0.001), scales=(1.0, 1.0))
     ref = evaluate(plan, 10)
@@ -59,5 +59,5 @@ def test_torch_last_epoch_resume_is_wrong_and_lrbridge_is_not(torch):
     opt = sgd(torch)
     for g, lr in zip(opt.param_groups, (0.1, 0.02)):
         g["initial_lr"] = lr
-    ours = LrBridgeScheduler(opt, plan, last_epoch=k - 1)
+    ours = PlanLR(opt, plan, last_epoch=k - 1)
     np.testing.assert_allclose(stepped(ours, 4), ref[:, k:k + 4], rtol=1e-12)

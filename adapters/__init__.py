@@ -1,1 +1,0 @@
-"""Framework adapters. Each package imports its framework lazily."""

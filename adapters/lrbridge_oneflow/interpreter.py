@@ -1,0 +1,31 @@
+"""The OneFlow interpreter (Python 3.10, ``.venv-oneflow``) and the call into its worker."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from lrbridge.interp import call_worker
+
+#: the checkout this package lives in (where ./dev creates .venv-oneflow)
+_CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+def oneflow_python() -> str:
+    """``$LRBRIDGE_ONEFLOW_PYTHON``, else ``.venv-oneflow/bin/python`` of the working directory or this checkout."""
+    env = os.environ.get("LRBRIDGE_ONEFLOW_PYTHON")
+    if env:
+        return env
+    for root in (Path.cwd(), _CHECKOUT):
+        cand = root / ".venv-oneflow" / "bin" / "python"
+        if cand.exists():
+            return str(cand)
+    return str(_CHECKOUT / ".venv-oneflow" / "bin" / "python")
+
+
+def call_oneflow(request: dict, *, timeout: float = 600.0) -> object:
+    """Run one request in the OneFlow worker (``python -m lrbridge_oneflow.worker``)."""
+    return call_worker(
+        oneflow_python(), "lrbridge_oneflow.worker", request, timeout=timeout,
+        missing_hint="run './dev env' to create .venv-oneflow, or point LRBRIDGE_ONEFLOW_PYTHON at a Python 3.10 with oneflow==0.9.0",
+    )

@@ -1,0 +1,77 @@
+"""The OneFlow conformance runner, main environment side: drives the OneFlow worker (``runner_worker``).
+
+OneFlow runs only in its own interpreter, so ``measure`` sends the plan as JSON
+to ``python -m lrbridge_oneflow.worker`` (op ``measure``) and reads the applied
+lrs back. ``measure_batch`` sends many cases to one worker session (each start
+costs seconds), where nn.Graph cases are compiled together. Eager lrs are computed in float64 by OneFlow's Python
+schedulers and applied in float32 (bit-exact to the reference); nn.Graph
+computes them in a C++ kernel from the base lr read as float32 (≤ 1 ulp), and
+multiplies by ``lr_scale`` in float32 (≤ 2 ulp with lr_scale ≠ 1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lrbridge.conformance.engine import Target
+from lrbridge.errors import LrBridgeError
+from lrbridge_oneflow.interpreter import call_oneflow
+from lrbridge.io import plan_to_dict
+
+
+class OneFlowRunner:
+    backend = "oneflow"
+    modes = ("eager", "graph")
+
+    def __init__(self):
+        self._devices: dict | None = None
+
+    def devices(self) -> dict:
+        """What the worker's OneFlow can run on: ``{"cuda": bool}`` (asked once)."""
+        if self._devices is None:
+            self._devices = call_oneflow({"op": "measure", "query": "devices"})
+        return self._devices
+
+    def unavailable(self, target: Target) -> str | None:
+        if target.device == "cpu":
+            return None
+        if target.device == "cuda":
+            return None if self.devices().get("cuda") else "OneFlow sees no CUDA device"
+        return f"OneFlow runs on cpu or cuda, not {target.device}"
+
+    @staticmethod
+    def _case(plan, steps: int, target: Target) -> dict:
+        return {"plan": plan_to_dict(plan), "steps": int(steps), "mode": target.mode, "device": target.device}
+
+    def measure(self, plan, steps: int, target: Target) -> np.ndarray:
+        reply = call_oneflow({"op": "measure", **self._case(plan, steps, target)})
+        return np.asarray(reply["lr"], np.float64).reshape(len(plan.groups), steps)
+
+    def measure_batch(self, cases) -> list:
+        """``[(plan, steps, target), ...]`` in one worker session (op ``measure_batch``): per case a
+        (groups, steps) array or the LrBridgeError the worker reported for it. Graph cases are compiled
+        together (``runner_worker.GRAPH_BATCH`` per nn.Graph). A worker that dies (abort, SIGSEGV)
+        raises here, with its stderr: ``engine.measure_batch`` then isolates the case that kills it."""
+        cases = list(cases)
+        if not cases:
+            return []
+        reply = call_oneflow({"op": "measure_batch", "batch": [self._case(*c) for c in cases]})
+        return [_decode(r, plan, steps, target) for (plan, steps, target), r in zip(cases, reply)]
+
+    def measure_many(self, cases) -> list:
+        """Same as ``measure_batch``, isolating a dead worker to the case that kills it."""
+        from lrbridge.conformance.engine import measure_batch
+
+        return measure_batch(self, cases)
+
+
+def _decode(reply: dict, plan, steps: int, target: Target):
+    import base64
+
+    if "error" in reply:
+        return LrBridgeError(f"{target}: {reply['error']}")
+    lr = np.frombuffer(base64.b64decode(reply["lr32"]), np.float32).reshape(reply["shape"])
+    return lr.astype(np.float64).reshape(len(plan.groups), steps)
+
+
+RUNNER = OneFlowRunner()

@@ -1,0 +1,315 @@
+"""Worker op ``measure``: real OneFlow optimizer steps, eager or nn.Graph, and the lr each group applied.
+
+Runs inside the OneFlow interpreter. A request is one case or a batch::
+
+    {"op": "measure", "plan": PLAN_DICT, "steps": N, "mode": "eager"|"graph", "device": "cpu"}
+    {"op": "measure", "cases": [{"plan": ..., "steps": ..., "mode": ..., "device": ...}, ...]}
+    {"op": "measure", "query": "devices"}   -> {"cuda": bool}
+
+One case returns ``{"lr": [[...], ...]}`` (groups × steps); a batch (handled by the
+worker) one entry per case, ``{"lr": ...}`` or ``{"error": msg}``.
+
+The probe (see ``lrbridge.conformance.engine``): per group a float32 parameter of
+length C, all zeros; at step k the loss is Σ_g (w_g · x).sum() with x the one-hot
+of k mod C, so the gradient is one-hot and plain SGD (momentum 0, weight decay 0)
+writes −lr_k into slot k mod C exactly. Parameters are read once per chunk of C
+steps (one stacked read) and zeroed again: OneFlow 0.9's CPU build crashes after a
+few thousand parameter reads, so no per-step reads. nn.Graph compiles once per case.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+CHUNK = 512
+
+
+def _probe_module(flow, groups: int, size: int, device: str):
+    """A module with parameters w0..w{G−1}; forward(x) = Σ_g (w_g · x).sum()."""
+
+    class Probe(flow.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.n = groups
+            for g in range(groups):
+                setattr(self, f"w{g}", flow.nn.Parameter(flow.zeros(size, dtype=flow.float32, device=device)))
+
+        def forward(self, x):
+            # getattr on self: inside nn.Graph, self is the graph's proxy and yields the lazy parameters
+            out = None
+            for g in range(self.n):
+                term = (getattr(self, f"w{g}") * x).sum()
+                out = term if out is None else out + term
+            return out
+
+    return Probe()
+
+
+def _graph(flow, model, opt, sched):
+    class ProbeGraph(flow.nn.Graph):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+            self.add_optimizer(opt, lr_sch=sched)
+
+        def build(self, x):
+            loss = self.model(x)
+            loss.backward()
+            return loss
+
+    return ProbeGraph()
+
+
+def measure_case(flow, case: dict) -> list[list[float]]:
+    """Applied lr of every group at steps 0..steps−1 for one case.
+
+    ``plan``: scheduled by ``to_oneflow``. Or ``spec`` + ``groups`` (group options such
+    as ``{"lr": 0.1, "lr_scale": 0.5}``): OneFlow's own scheduler built from a native
+    spec, as a user would write it (what ``from_oneflow`` imports is checked against it).
+    """
+    from lrbridge.io import plan_from_dict
+
+    from .live import build_scheduler, to_oneflow
+
+    steps, mode = int(case["steps"]), case.get("mode", "eager")
+    device = case.get("device", "cpu")
+    if mode not in ("eager", "graph"):
+        raise ValueError(f"mode must be 'eager' or 'graph', got {mode!r}")
+    size = max(1, min(int(case.get("chunk", CHUNK)), steps))
+    plan = plan_from_dict(case["plan"]) if "plan" in case else None
+    options = [{"lr": 0.0}] * len(plan.groups) if plan is not None else case["groups"]
+    G = len(options)
+    model = _probe_module(flow, G, size, device)
+    params = [getattr(model, f"w{g}") for g in range(G)]
+    opt = flow.optim.SGD([{"params": [p], **o} for p, o in zip(params, options)], momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False)
+    if plan is not None:
+        sched = to_oneflow(plan, opt, graph=mode == "graph")
+    else:
+        sched = build_scheduler(case["spec"], opt)
+    run = _graph(flow, model, opt, sched) if mode == "graph" else None
+    eye = flow.eye(size, dtype=flow.float32, device=device)
+    xs = [eye[j].contiguous() for j in range(size)]
+    out = np.empty((G, steps))
+    for k0 in range(0, steps, size):
+        n = min(size, steps - k0)
+        for j in range(n):
+            if run is not None:
+                run(xs[j])
+            else:
+                model(xs[j]).backward()
+                opt.step()
+                opt.zero_grad()
+                sched.step()
+        w = flow.stack(params).numpy()  # the one read of this chunk
+        out[:, k0 : k0 + n] = -w[:, :n].astype(np.float64)
+        with flow.no_grad():
+            for p in params:
+                p.fill_(0.0)
+    return out.tolist()
+
+
+def _setup(flow, case: dict, model_params, device: str):
+    """The optimizer over ``model_params`` and the scheduler of one case (eager or graph)."""
+    from lrbridge.io import plan_from_dict
+
+    from .live import build_scheduler, to_oneflow
+
+    plan = plan_from_dict(case["plan"]) if "plan" in case else None
+    options = [{"lr": 0.0}] * len(plan.groups) if plan is not None else case["groups"]
+    opt = flow.optim.SGD([{"params": [p], **o} for p, o in zip(model_params, options)], momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False)
+    if plan is not None:
+        sched = to_oneflow(plan, opt, graph=case.get("mode", "eager") == "graph")
+    else:
+        sched = build_scheduler(case["spec"], opt)
+    return opt, sched
+
+
+def _groups_of(case: dict) -> int:
+    from lrbridge.io import plan_from_dict
+
+    return len(plan_from_dict(case["plan"]).groups) if "plan" in case else len(case["groups"])
+
+
+def _graph_many(flow, model, pairs):
+    """One nn.Graph holding every (optimizer, scheduler) pair: one compile for all of them."""
+
+    class ProbeGraph(flow.nn.Graph):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+            for opt, sched in pairs:
+                self.add_optimizer(opt, lr_sch=sched)
+
+        def build(self, x):
+            loss = self.model(x)
+            loss.backward()
+            return loss
+
+    return ProbeGraph()
+
+
+def measure_graph_batch(flow, cases: list[dict]) -> list[np.ndarray]:
+    """Graph cases (same device) in one nn.Graph: every case's probes in one module, one optimizer and
+    scheduler per case, one compile; run for the longest case. A failure is raised (the caller isolates)."""
+    device = cases[0].get("device", "cpu")
+    longest = max(int(c["steps"]) for c in cases)
+    size = max(1, min(CHUNK, longest))
+    counts = [_groups_of(c) for c in cases]
+    model = _probe_module(flow, sum(counts), size, device)
+    params = [getattr(model, f"w{g}") for g in range(sum(counts))]
+    pairs, lo = [], 0
+    for case, n in zip(cases, counts):
+        pairs.append(_setup(flow, case, params[lo:lo + n], device))
+        lo += n
+    run = _graph_many(flow, model, pairs)
+    eye = flow.eye(size, dtype=flow.float32, device=device)
+    xs = [eye[j].contiguous() for j in range(size)]
+    out = np.empty((len(params), longest))
+    for k0 in range(0, longest, size):
+        n = min(size, longest - k0)
+        for j in range(n):
+            run(xs[j])
+        w = flow.stack(params).numpy()
+        out[:, k0 : k0 + n] = -w[:, :n].astype(np.float64)
+        with flow.no_grad():
+            for p in params:
+                p.fill_(0.0)
+    result, lo = [], 0
+    for case, n in zip(cases, counts):
+        result.append(out[lo:lo + n, : int(case["steps"])])
+        lo += n
+    return result
+
+
+def measure_eager_batch(flow, cases: list[dict]) -> list:
+    """Eager cases (same device) on one probe module: each step every probe gets the one-hot gradient,
+    then each case's own ``optimizer.step()`` and ``scheduler.step()`` run while it runs. Per case an array,
+    or the exception its setup or stepping raised (that case stops; the others go on)."""
+    device = cases[0].get("device", "cpu")
+    longest = max(int(c["steps"]) for c in cases)
+    size = max(1, min(CHUNK, longest))
+    counts = [_groups_of(c) for c in cases]
+    model = _probe_module(flow, sum(counts), size, device)
+    params = [getattr(model, f"w{g}") for g in range(sum(counts))]
+    members, lo = [], 0
+    for case, n in zip(cases, counts):
+        try:
+            members.append(_setup(flow, case, params[lo:lo + n], device))
+        except Exception as exc:
+            members.append(exc)
+        lo += n
+    steps = [int(c["steps"]) for c in cases]
+    eye = flow.eye(size, dtype=flow.float32, device=device)
+    xs = [eye[j].contiguous() for j in range(size)]
+    out = np.empty((len(params), longest))
+    for k0 in range(0, longest, size):
+        n = min(size, longest - k0)
+        for j in range(n):
+            # the one-hot gradient that backward of Σ_g (w_g·x).sum() gives, set directly: autograd
+            # over many probes costs more than the optimizer steps measured
+            for p in params:
+                p.grad = xs[j]
+            for i, m in enumerate(members):
+                if isinstance(m, Exception) or k0 + j >= steps[i]:
+                    continue
+                try:
+                    m[0].step()
+                    m[1].step()
+                except Exception as exc:
+                    members[i] = exc
+        w = flow.stack(params).numpy()
+        out[:, k0 : k0 + n] = -w[:, :n].astype(np.float64)
+        with flow.no_grad():
+            for p in params:
+                p.fill_(0.0)
+    result, lo = [], 0
+    for m, n, k in zip(members, counts, steps):
+        result.append(m if isinstance(m, Exception) else out[lo:lo + n, :k])
+        lo += n
+    return result
+
+
+#: most cases compiled into one nn.Graph (and stepped on one eager probe module)
+GRAPH_BATCH = 16
+
+
+def _encode(lr) -> dict:
+    """float32 curves as base64 (the applied lrs are float32: exact, and far smaller than JSON floats)."""
+    import base64
+
+    arr = np.asarray(lr, np.float32)
+    return {"lr32": base64.b64encode(arr.tobytes()).decode("ascii"), "shape": list(arr.shape)}
+
+
+def op_measure_batch(request):
+    """``{"op": "measure_batch", "batch": [case, ...]}``: every case in this one worker session.
+
+    Cases of one mode and device run ``GRAPH_BATCH`` at a time (similar lengths together) on one
+    probe module: eager ones with one forward/backward per step, graph ones compiled into one
+    nn.Graph; a graph group that fails is split until the failing case is alone. Answers per case ``{"lr32": base64 float32, "shape": [G, N]}`` or ``{"error": msg}``.
+    A crash of OneFlow itself (abort, SIGSEGV) kills the worker: the main side isolates it.
+    """
+    from .runtime import load_oneflow
+
+    flow = load_oneflow()
+    cases = request["batch"]
+    out: list = [None] * len(cases)
+    order = sorted(range(len(cases)), key=lambda i: (cases[i].get("mode", "eager"), cases[i].get("device", "cpu"), int(cases[i]["steps"])))
+    graph = [i for i in order if cases[i].get("mode", "eager") == "graph"]
+    eager = [i for i in order if cases[i].get("mode", "eager") != "graph"]
+    for lo in range(0, len(eager), GRAPH_BATCH):
+        _eager_part(flow, cases, eager[lo:lo + GRAPH_BATCH], out)
+    for lo in range(0, len(graph), GRAPH_BATCH):
+        _graph_part(flow, cases, graph[lo:lo + GRAPH_BATCH], out)
+    return out
+
+
+def _eager_part(flow, cases, idx: list[int], out: list) -> None:
+    for d in sorted({cases[i].get("device", "cpu") for i in idx}):
+        mine = [i for i in idx if cases[i].get("device", "cpu") == d]
+        try:
+            results = measure_eager_batch(flow, [cases[i] for i in mine])
+        except Exception as exc:  # not attributable to one case: measure each alone
+            results = [exc] * len(mine) if len(mine) == 1 else [None] * len(mine)
+        for i, r in zip(mine, results):
+            if r is None:
+                out[i] = _answer(lambda c=cases[i]: measure_case(flow, c))
+            elif isinstance(r, Exception):
+                out[i] = {"error": f"{type(r).__name__}: {r}"}
+            else:
+                out[i] = _encode(r)
+
+
+def _graph_part(flow, cases, idx: list[int], out: list) -> None:
+    """Measure the graph cases ``idx`` together; on failure split them until the cause is alone."""
+    devices = {cases[i].get("device", "cpu") for i in idx}
+    if len(devices) > 1:
+        for d in sorted(devices):
+            _graph_part(flow, cases, [i for i in idx if cases[i].get("device", "cpu") == d], out)
+        return
+    try:
+        for i, lr in zip(idx, measure_graph_batch(flow, [cases[i] for i in idx])):
+            out[i] = _encode(lr)
+    except Exception as exc:
+        if len(idx) == 1:
+            out[idx[0]] = {"error": f"{type(exc).__name__}: {exc}"}
+            return
+        half = len(idx) // 2
+        _graph_part(flow, cases, idx[:half], out)
+        _graph_part(flow, cases, idx[half:], out)
+
+
+def _answer(fn) -> dict:
+    try:
+        return _encode(fn())
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def op_measure(request):
+    from .runtime import load_oneflow
+
+    flow = load_oneflow()
+    if request.get("query") == "devices":
+        return {"cuda": bool(flow.cuda.is_available())}
+    return {"lr": measure_case(flow, request)}

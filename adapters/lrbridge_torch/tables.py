@@ -1,0 +1,180 @@
+"""Torch schedulers as tables: stepping a detached copy, sampling LambdaLR's lambdas, checking closed forms.
+
+What ``closed_form.py`` cannot model is tabulated here over a number of steps;
+a closed-form model is also checked here against a stepped copy (``verify``) and
+replaced by a table if it differs. The copy swaps parameters and state tensors
+for empty ones, so the user's optimizer and scheduler are never touched.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+
+import numpy as np
+
+from lrbridge.errors import LrBridgeError
+from lrbridge.limits import VERIFY_STEPS, check_stepped
+from lrbridge.schedules import Tabulated
+
+from .closed_form import _cls, _exact_type
+
+#: relative error above which a closed-form model is rejected in favour of a table
+VERIFY_RTOL = 1e-10
+
+
+def _detached_copy(scheduler):
+    """Deep copy of scheduler + optimizer with parameters and state tensors swapped for empty tensors."""
+    import torch
+
+    opt = scheduler.optimizer
+    memo: dict = {}
+    for pg in opt.param_groups:
+        for p in pg["params"]:
+            memo[id(p)] = torch.empty(0)
+    for state in opt.state.values():
+        for v in state.values():
+            if isinstance(v, torch.Tensor):
+                memo[id(v)] = torch.empty(0)
+    return copy.deepcopy(scheduler, memo)
+
+
+def _at_start(s) -> bool:
+    kids = getattr(s, "_schedulers", None)
+    if kids is not None and _cls(s) == "ChainedScheduler":
+        return all(_at_start(k) for k in kids)
+    return getattr(s, "last_epoch", 0) == 0
+
+
+def stepped_lrs(scheduler, n: int, hparams=()):
+    """lr of every group at scheduler steps 0..n−1 (float64, shape (groups, n)), from a stepped copy.
+
+    Also ``{name: array}`` for ``hparams`` ("momentum", "beta1"). The scheduler must be
+    at its start (as constructed); the user's objects are not touched.
+    """
+    if not _at_start(scheduler):
+        raise LrBridgeError(
+            f"{_cls(scheduler)} has already been stepped (last_epoch={getattr(scheduler, 'last_epoch', '?')}); "
+            "sampling needs it as constructed: build a fresh one with the same arguments"
+        )
+    s = _detached_copy(scheduler)
+    pgs = s.optimizer.param_groups
+    out = np.empty((n, len(pgs)))
+    hout = {h: np.empty((n, len(pgs))) for h in hparams}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "lr_scheduler.step() before optimizer.step()": intended here
+        for t in range(n):
+            out[t] = [float(pg["lr"]) for pg in pgs]
+            for h, arr in hout.items():
+                arr[t] = [float(pg["betas"][0] if h == "beta1" else pg[h]) for pg in pgs]
+            if t + 1 < n:
+                try:
+                    s.step()
+                except Exception as exc:
+                    raise LrBridgeError(f"torch {_cls(scheduler)} raised at step {t + 1} while sampling it: {exc}") from None
+    return out.T.copy(), {h: a.T.copy() for h, a in hout.items()}
+
+
+def _lambda_tables(s, n: int):
+    """LambdaLR: lr(t) = base·λ_i(t) exactly (its get_lr), so sample the lambdas, not the scheduler."""
+    rows = []
+    for fn in s.lr_lambdas:
+        rows.append(tuple(float(fn(t)) for t in range(n)))
+    return rows
+
+
+def _verified(scheduler, pairs, n, mom_key, notes):
+    """Compare the closed-form model with torch stepping a copy over n steps; tabulate on mismatch."""
+    if pairs[0][0].kind == "reduce_on_plateau":
+        return pairs
+    if not _at_start(scheduler):
+        notes.append("not verified by stepping: the scheduler has already been stepped")
+        return pairs
+    cycled = any(m is not None for _, m in pairs)
+    full, n = n, min(n, VERIFY_STEPS)  # the family is known: a prefix checks it; stepping every step would take minutes
+    lrs, hp = stepped_lrs(scheduler, n, (mom_key,) if cycled else ())
+    k = np.arange(n, dtype=np.float64)
+    worst = 0.0
+    for i, (s, m) in enumerate(pairs):
+        base = float(scheduler.optimizer.param_groups[i].get("initial_lr", lrs[i, 0]))
+        for model_curve, real in [(s.lr(k, base), lrs[i])] + ([(m.lr(k, 0.0), hp[mom_key][i])] if m is not None else []):
+            scale = np.where(real != 0, np.abs(real), 1.0)
+            worst = max(worst, float(np.max(np.abs(model_curve - real) / scale)))
+    if worst > VERIFY_RTOL:
+        notes.append(f"closed-form model differed from torch by {worst:.3g} (relative) within {n} steps: tabulated instead")
+        if full > n:
+            check_stepped(full, f"tabulating {_cls(scheduler)}")
+            lrs, hp = stepped_lrs(scheduler, full, (mom_key,) if cycled else ())
+        return _tables_from(lrs, hp, mom_key, f"torch {_cls(scheduler)} stepped over {full} steps")
+    notes.append(f"verified against torch stepping a copy over {n} steps"
+                 + (f" (the first {n} of {full})" if full > n else "") + f": worst relative difference {worst:.2g}")
+    return pairs
+
+
+def _tables_from(lrs, hp, mom_key, source):
+    out = []
+    for i in range(lrs.shape[0]):
+        t = Tabulated(values=tuple(lrs[i].tolist()), source=source)
+        m = None
+        if mom_key in hp and np.ptp(hp[mom_key][i]) > 0:
+            m = Tabulated(values=tuple(hp[mom_key][i].tolist()), source=source)
+        out.append((t, m))
+    return out
+
+
+def _tabulate(scheduler, n, mom_key, why, notes):
+    check_stepped(n, f"tabulating {_cls(scheduler)}")
+    if _cls(scheduler) == "LambdaLR" and _exact_type(scheduler, "LambdaLR"):
+        rows = _lambda_tables(scheduler, n)
+        notes.append(f"LambdaLR: tabulated λ(t) for t < {n} (relative to each group's base lr; torch's lr is base·λ(t))")
+        src = f"torch LambdaLR sampled over {n} steps"
+        return [(Tabulated(values=r, relative=True, source=src), None) for r in rows]
+    notes.append(f"{_cls(scheduler)}: tabulated by stepping a copy over {n} steps ({why})")
+    lrs, hp = stepped_lrs(scheduler, n, (mom_key,) if _has_key(scheduler, mom_key) else ())
+    return _tables_from(lrs, hp, mom_key, f"torch {_cls(scheduler)} stepped over {n} steps")
+
+
+def _has_key(scheduler, key):
+    pg = scheduler.optimizer.param_groups[0]
+    return ("betas" in pg) if key == "beta1" else (key in pg)
+
+
+def _recognised(scheduler, pairs, n, notes):
+    """Tables -> closed forms where ``lrbridge.recognize.from_trace`` reproduces every sampled lr.
+
+    Returns (pairs, exact). LambdaLR tables hold λ (torch's lr is base·λ(t) exactly) and are
+    matched at rel 1e-12; stepped tables of recursive schedulers (MultiplicativeLR, chains)
+    carry torch's own rounding, n·2^-53 relative at most, so they are matched within that.
+    Momentum tables and anything that does not fit stay tables.
+    """
+    from lrbridge.recognize import EPS, from_trace
+    from lrbridge.schedules import Chained, Piecewise
+
+    if any(m is not None for _, m in pairs):
+        return pairs, False
+    pgs = scheduler.optimizer.param_groups
+    bases = [float(pg.get("initial_lr", pg["lr"])) for pg in pgs]
+    k = np.arange(n, dtype=np.float64)
+    lrs = np.stack([s.lr(k, b) for (s, _), b in zip(pairs, bases)])
+    lambda_table = all(s.relative for s, _ in pairs)
+    rtol = 1e-12 if lambda_table else max(1e-12, 2.0 * n * EPS)
+    result = from_trace(lrs, base_lr=bases, rtol=rtol, source=f"torch {_cls(scheduler)}")
+    if not result.exact:
+        notes.append(f"{_cls(scheduler)}: no closed form reproduces the sampled lrs; kept as a table "
+                     f"({'; '.join(n for n in result.notes if 'no closed form' in n)})")
+        return pairs, False
+    plan = result.plan
+    out = []
+    for g, b in zip(plan.groups, bases):
+        sched, own = plan.group_schedule(g), plan.group_base_lr(g)
+        if own != b:  # the fit chose another base: scale it back onto the group's own
+            sched = Chained(schedules=(Piecewise(boundaries=(), values=(own / b,), relative=True), sched))
+        out.append((sched, None))
+    worst = max(float(np.max(np.abs(s.lr(k, b) - row) / np.where(row != 0, np.abs(row), 1.0)))
+                for (s, _), b, row in zip(out, bases, lrs))
+    if worst > rtol:
+        return pairs, False
+    kinds = sorted({s.kind for s, _ in out})
+    notes.append(f"{_cls(scheduler)}: recognised in closed form ({', '.join(kinds)}) from {n} sampled steps, "
+                 f"worst relative difference {worst:.2g}; past them the formula continues")
+    return out, True

@@ -1,0 +1,218 @@
+"""DeepSpeed: the ``scheduler: {type, params}`` (and ``optimizer``) sections of a DeepSpeed config.
+
+    {"optimizer": {"type": "AdamW", "params": {"lr": 3e-4, "betas": [0.9, 0.95], "weight_decay": 0.1}},
+     "scheduler": {"type": "WarmupDecayLR",
+                   "params": {"warmup_min_lr": 0, "warmup_max_lr": 3e-4, "warmup_num_steps": 500,
+                              "total_num_steps": 10000, "warmup_type": "linear"}}}
+
+Types: WarmupLR, WarmupDecayLR, WarmupCosineLR, OneCycle (with its momentum cycle),
+LRRangeTest. The engine calls ``scheduler.step()`` after every optimizer update
+(gradient-accumulation boundary), and each scheduler sets an lr when it is built, so
+update k applies ``get_lr()`` at ``last_batch_iteration = k − 1``: the first two
+updates share the warmup's first value (WarmupCosineLR: the first runs at lr 0).
+Warmups are logarithmic unless ``warmup_type: linear``; ``warmup_num_steps`` below 2
+counts as 2. Values are scalars (one for every group); ``"auto"`` (filled in by the
+HF Trainer integration) must be replaced by numbers first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import PlanError
+from ..groups import ParamGroup
+from ..optim import OPTIMIZER_HPARAMS, OptimizerSpec
+from ..plan import Horizon, ImportResult, Plan
+from ..schedules import Chained, Cyclic, InverseTimeDecay, LinearRamp, Piecewise, Sequential
+from ..schedules.extra import LinearGrowth, LogWarmup, Shaped
+
+NAME = "deepspeed"
+ALIASES = ("ds",)
+
+#: scheduler type -> its parameters and their defaults (deepspeed/runtime/lr_schedules.py)
+PARAMS: dict[str, dict[str, Any]] = {
+    "WarmupLR": {"warmup_min_lr": 0.0, "warmup_max_lr": None, "warmup_num_steps": 1000, "warmup_type": "log"},
+    "WarmupDecayLR": {"total_num_steps": None, "warmup_min_lr": 0.0, "warmup_max_lr": 0.001,
+                      "warmup_num_steps": 1000, "warmup_type": "log"},
+    "WarmupCosineLR": {"total_num_steps": None, "warmup_min_ratio": 0.0, "warmup_num_steps": 1000,
+                       "cos_min_ratio": 0.0001, "warmup_type": "log"},
+    "OneCycle": {"cycle_min_lr": None, "cycle_max_lr": None, "decay_lr_rate": 0.0, "cycle_first_step_size": 2000,
+                 "cycle_second_step_size": None, "cycle_first_stair_count": 0, "cycle_second_stair_count": None,
+                 "decay_step_size": 0, "cycle_momentum": True, "cycle_min_mom": 0.8, "cycle_max_mom": 0.9,
+                 "decay_mom_rate": 0.0},
+    "LRRangeTest": {"lr_range_test_min_lr": 0.001, "lr_range_test_step_size": 2000, "lr_range_test_step_rate": 1.0,
+                    "lr_range_test_staircase": False},
+}
+#: DeepSpeed optimizer types -> lrbridge optimizers (Adam is AdamW unless adam_w_mode: false)
+OPTIMIZERS = {"adam": "adamw", "adamw": "adamw", "fusedadam": "adamw", "cpuadam": "adamw", "sgd": "sgd",
+              "torch_adam": "adam"}
+TOP_KEYS = ("optimizer", "scheduler", "gradient_accumulation_steps", "train_batch_size",
+            "train_micro_batch_size_per_gpu", "steps")
+
+
+def detect(data) -> bool:
+    sched = data.get("scheduler") if isinstance(data, dict) else None
+    return isinstance(sched, dict) and sched.get("type") in PARAMS and "params" in sched or (
+        isinstance(data, dict) and "zero_optimization" in data)
+
+
+def _params(kind: str, given: dict) -> dict:
+    accepted = PARAMS[kind]
+    out = dict(accepted)
+    for key, value in given.items():
+        path = f"scheduler.params.{key}"
+        if key == "last_batch_iteration":
+            if value != -1:
+                raise PlanError(path, "a resumed scheduler (last_batch_iteration ≠ -1) is not mapped; start from -1")
+            continue
+        if key not in accepted:
+            raise PlanError(path, f"unknown parameter of DeepSpeed {kind}; accepted: {', '.join(accepted)}")
+        if value == "auto":
+            raise PlanError(path, "'auto' is filled in by the HF Trainer at run time; write the number")
+        if isinstance(value, (list, tuple)):
+            raise PlanError(path, "per-group lists are not mapped; give one value for every group")
+        out[key] = value
+    return out
+
+
+def _optimizer(cfg) -> OptimizerSpec:
+    if not cfg:
+        return OptimizerSpec(name="adamw", lr=0.001)
+    kind = str(cfg.get("type", "")).lower()
+    params = dict(cfg.get("params") or {})
+    name = OPTIMIZERS.get(kind)
+    if name is None:
+        raise PlanError("optimizer.type", f"DeepSpeed optimizer {cfg.get('type')!r} has no lrbridge counterpart; "
+                        f"accepted: {', '.join(OPTIMIZERS)}")
+    if kind == "adam" and params.get("adam_w_mode") is False:
+        name = "adam"
+    hp = {k: (tuple(v) if isinstance(v, list) else v) for k, v in params.items() if k in OPTIMIZER_HPARAMS[name]}
+    lr = params.get("lr", 0.001)
+    if lr == "auto":
+        raise PlanError("optimizer.params.lr", "'auto' is filled in by the HF Trainer at run time; write the number")
+    return OptimizerSpec(name=name, lr=float(lr), hparams=hp)
+
+
+def _const(value: float):
+    """An absolute constant lr (or hyperparameter)."""
+    return Piecewise(boundaries=(), values=(float(value),))
+
+
+def _zero():
+    return LinearRamp(start_factor=0.0, end_factor=0.0, total_iters=0)
+
+
+def _one_late(schedule, first=None):
+    """DeepSpeed's stepping: update 0 applies ``first`` (default: the schedule's own value at 0), update k ≥ 1 applies schedule(k − 1)."""
+    return Sequential(stages=(first if first is not None else schedule, schedule), milestones=(1,), clock="restart")
+
+
+def _warm(kind: str, steps: int, start: float):
+    """DeepSpeed's warmup factor from ``start`` to 1 over W steps (log or linear), on its own step index."""
+    if kind == "linear":
+        return LinearRamp(start_factor=start, end_factor=1.0, total_iters=steps)
+    return LogWarmup(warmup_steps=steps, start_factor=start)
+
+
+def _warmup_type(value, notes) -> str:
+    if value not in ("log", "linear"):
+        notes.append(f"warmup_type {value!r} is unknown to DeepSpeed, which then warms up logarithmically")
+        return "log"
+    return value
+
+
+def _required(p: dict, key: str, kind: str):
+    if p[key] is None:
+        raise PlanError(f"scheduler.params.{key}", f"DeepSpeed {kind} needs {key}")
+    return p[key]
+
+
+def build(kind: str, p: dict, base_lr: float, notes: list[str]):
+    """(schedule on optimizer updates, the groups' base lr, hparam schedules)."""
+    if kind in ("WarmupLR", "WarmupDecayLR"):
+        top = base_lr if p["warmup_max_lr"] is None else float(p["warmup_max_lr"])
+        low = float(p["warmup_min_lr"])
+        if top <= 0:
+            raise PlanError("scheduler.params.warmup_max_lr", "must be positive (the lr the warmup reaches)")
+        w = max(2, int(p["warmup_num_steps"]))
+        warm = _warm(_warmup_type(p["warmup_type"], notes), w, low / top)
+        if kind == "WarmupLR":
+            return _one_late(warm), top, {}
+        total = int(_required(p, "total_num_steps", kind))
+        span = total - w
+        decay = (Shaped(shape="remaining", span=span, floor=low / top) if span >= 1
+                 else LinearRamp(start_factor=low / top, end_factor=low / top, total_iters=0))
+        return _one_late(Sequential(stages=(warm, decay), milestones=(w,), clock="restart")), top, {}
+    if kind == "WarmupCosineLR":
+        total = int(_required(p, "total_num_steps", kind))
+        w = max(2, int(p["warmup_num_steps"]))
+        warm = _warm(_warmup_type(p["warmup_type"], notes), w, float(p["warmup_min_ratio"]))
+        cos = Shaped(shape="cosine", span=max(1, total - w), cycles=0.5, floor=float(p["cos_min_ratio"]), shift=1, clamp=True)
+        notes.append("WarmupCosineLR sets lr 0 when built: the first update runs at lr 0")
+        return _one_late(Sequential(stages=(warm, cos), milestones=(w,), clock="restart"), first=_zero()), base_lr, {}
+    if kind == "OneCycle":
+        return _one_cycle(p, notes)
+    # LRRangeTest: update k applies min_lr·(1 + rate·(k / step_size)), staircase ⌊·⌋
+    return (LinearGrowth(rate=float(p["lr_range_test_step_rate"]), step_size=int(p["lr_range_test_step_size"]),
+                         staircase=bool(p["lr_range_test_staircase"])), float(p["lr_range_test_min_lr"]), {})
+
+
+def _one_cycle(p: dict, notes: list[str]):
+    lo, hi = float(_required(p, "cycle_min_lr", "OneCycle")), float(_required(p, "cycle_max_lr", "OneCycle"))
+    up = p["cycle_first_step_size"]
+    down = p["cycle_second_step_size"] if p["cycle_second_step_size"] is not None else up
+    if int(up) != up or int(down) != down or up < 1 or down < 1:
+        raise PlanError("scheduler.params.cycle_first_step_size", "OneCycle phases must be whole numbers of steps ≥ 1")
+    up, down = int(up), int(down)
+    stairs = p["cycle_first_stair_count"] or 0, p["cycle_second_stair_count"] or 0
+    if any(stairs):
+        raise PlanError("scheduler.params.cycle_first_stair_count", "staircase OneCycle is not mapped to a closed form "
+                        "yet; set the stair counts to 0 (or record the run with lrbridge.trace)")
+    total = up + down
+    # update k ≤ total applies the triangle at k (the built value, min, is the triangle at 0)
+    cyc = Cyclic(base_lr=lo, max_lr=hi, step_size_up=up, step_size_down=down, mode="triangular")
+    dss, rate = int(p["decay_step_size"]), float(p["decay_lr_rate"])
+    after = InverseTimeDecay(decay_rate=rate, decay_steps=dss) if dss and rate else _const(lo)
+    lr = Sequential(stages=(cyc, after), milestones=(total,), clock="restart")
+    hparams = {}
+    if p["cycle_momentum"]:
+        mlo, mhi = float(p["cycle_min_mom"]), float(p["cycle_max_mom"])
+        mom = Cyclic(base_lr=mhi, max_lr=mlo, step_size_up=up, step_size_down=down, mode="triangular")
+        mrate = float(p["decay_mom_rate"])
+        # after the cycle DeepSpeed *raises* momentum: max_mom·(1 + rate·t/decay_step_size)
+        grow = Chained(schedules=(_const(mhi), LinearGrowth(rate=mrate, step_size=dss))) if dss and mrate else _const(mhi)
+        after = Sequential(stages=(_const(mhi), grow), milestones=(total,), clock="restart")
+        hparams["beta1"] = Sequential(stages=(_const(mlo), mom, after), milestones=(1, total), clock="global")
+        notes.append("OneCycle cycles betas[0] (optimizers with betas only) and sets betas[1] to 0.99")
+    return lr, lo, hparams
+
+
+def to_plan(data, *, steps=None, steps_per_epoch=None, source="") -> ImportResult:
+    """A DeepSpeed config as a plan on the optimizer-update clock (k = 0 is the first update)."""
+    if not isinstance(data, dict):
+        raise PlanError("", f"a DeepSpeed config is a mapping, got {type(data).__name__}")
+    sched = data.get("scheduler")
+    if not isinstance(sched, dict) or "type" not in sched:
+        raise PlanError("scheduler", "needs a mapping with a 'type' (and 'params')")
+    kind = sched["type"]
+    if kind not in PARAMS:
+        raise PlanError("scheduler.type", f"unknown DeepSpeed scheduler {kind!r}; accepted: {', '.join(PARAMS)} "
+                        "(a torch.optim.lr_scheduler name: use --from torch with the same type and params)")
+    for key in sched:
+        if key not in ("type", "params"):
+            raise PlanError(f"scheduler.{key}", "unknown key; accepted: type, params")
+    opt = _optimizer(data.get("optimizer"))
+    notes = [f"DeepSpeed {kind}: scheduler.step() after every optimizer update"]
+    if not data.get("optimizer"):
+        notes.append("no optimizer section (a client optimizer): AdamW assumed")
+    schedule, base, hparams = build(kind, _params(kind, dict(sched.get("params") or {})), opt.lr, notes)
+    if hparams and "betas" in OPTIMIZER_HPARAMS[opt.name]:
+        betas = tuple(opt.resolved()["betas"])
+        opt = opt.model_copy(update={"hparams": {**opt.hparams, "betas": (betas[0], 0.99)}})
+    elif hparams:
+        hparams = {}
+        notes.append(f"{opt.name} has no betas: DeepSpeed leaves momentum alone")
+    group = ParamGroup(name="default", rest=True, lr=base, hparam_schedulers=hparams)
+    horizon_steps = steps or data.get("steps") or (sched.get("params") or {}).get("total_num_steps")
+    horizon = Horizon(steps=int(horizon_steps), past="continue") if horizon_steps else Horizon()
+    return ImportResult(plan=Plan(optimizer=opt, groups=(group,), scheduler=schedule, horizon=horizon), notes=notes)

@@ -1,0 +1,8 @@
+import torch
+
+model = torch.nn.Linear(4, 2)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+ckpt = torch.load("ckpt.pt")
+opt.load_state_dict(ckpt["optimizer"])
+start_epoch = ckpt["epoch"]
+sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=100, eta_min=1e-3, last_epoch=start_epoch)  # expect: LRB009

@@ -19,7 +19,8 @@ def untracked_hparams(plan) -> list[str]:
     ]
 
 
-def render_json(plan, steps: int, table=None, **extra) -> str:
+def render_json(plan, steps: int, table=None, notes: list[str] | None = None, **extra) -> str:
+    """The JSON table; ``notes`` (default: the scheduled hyperparameters it leaves out); ``extra``: more keys."""
     from .reference import evaluate
 
     table = evaluate(plan, steps) if table is None else table
@@ -28,7 +29,7 @@ def render_json(plan, steps: int, table=None, **extra) -> str:
         for g, row in zip(plan.groups, table)
     ]
     doc = {"total_step": steps, "groups": groups, **extra}
-    notes = untracked_hparams(plan)
+    notes = untracked_hparams(plan) if notes is None else notes
     if notes:
         doc["notes"] = notes
     return json.dumps(doc) + "\n"

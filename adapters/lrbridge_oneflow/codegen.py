@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
+from lrbridge import lrtable
 
 from .export import PLAN_LR, export
 from .optim import optimizer_kwargs, optimizer_problems
@@ -163,7 +163,8 @@ def generate_code(plan, mode: str = "eager") -> str:
 
 def render(plan, steps: int, fmt: str):
     """``lrbridge convert --to oneflow``: python = runnable eager code (graph variant noted in it);
-    json = both modes' exports (scheduler specs, group lrs, graph conf or reasons) and the lr table;
+    json = the lr table in every target's shape (``lrbridge.lrtable``) plus both modes' exports (scheduler
+    specs, group lrs, graph conf or reasons);
     npy = the lr table (groups, steps), float64 reference (eager applies it rounded to float32 exactly)."""
     from lrbridge.reference import evaluate
 
@@ -171,17 +172,11 @@ def render(plan, steps: int, fmt: str):
         return generate_code(plan, "eager")
     table = evaluate(plan, steps)
     if fmt == "npy":
-        import io
-
-        buf = io.BytesIO()
-        np.save(buf, table)
-        return buf.getvalue()
-    doc = {
-        "steps": steps,
-        "eager": export(plan, "eager").to_json(),
-        "graph": export(plan, "graph").to_json(),
-        "optimizer": dict(zip(("class", "kwargs"), optimizer_kwargs(plan))),
-        "optimizer_problems": optimizer_problems(plan),
-        "groups": [{"name": g.name, "lr": row.tolist()} for g, row in zip(plan.groups, table)],
-    }
-    return json.dumps(doc) + "\n"
+        return lrtable.render_npy(plan, steps, table)
+    # the one lr-table shape every target writes ({"total_step", "groups": [{"name", "lr", ...}]}),
+    # plus what OneFlow builds for each mode
+    return lrtable.render_json(
+        plan, steps, table,
+        eager=export(plan, "eager").to_json(), graph=export(plan, "graph").to_json(),
+        optimizer=dict(zip(("class", "kwargs"), optimizer_kwargs(plan))), optimizer_problems=optimizer_problems(plan),
+    )

@@ -55,3 +55,13 @@ def test_conform_every_example_and_the_docs_plan_in_one_run(torch, ms, oneflow, 
         assert any(c["status"] == "ok" and c["target"].startswith(b) for c in d["cells"] for b in ("torch", "mindspore", "oneflow"))
     assert out.returncode == 0, out.stderr[-3000:]
     assert "plans/s" in out.stderr and "ETA" in out.stderr  # progress with rate and ETA, also with --json
+
+
+def test_an_unreadable_source_among_many_fails_only_itself(torch, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\noptimizer: {name: sgd, lr: 0.1}\nscheduler: {kind: stepp}\n")
+    out = run("examples/warmup_cosine.yaml", str(bad), "-n", "10", "-t", "torch/eager/cpu", "--json")
+    assert out.returncode == 1
+    docs = {Path(d["plan"]).name: d for d in map(json.loads, out.stdout.splitlines())}
+    assert docs["warmup_cosine.yaml"]["cells"][0]["status"] == "ok"
+    assert "unknown schedule kind 'stepp'" in docs["bad.yaml"]["error"]

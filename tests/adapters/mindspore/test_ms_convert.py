@@ -131,3 +131,23 @@ def test_torch_config_dialect_is_detected(tmp_path, torch):
     bad.write_text("optimizer: {type: SGD, lr: 0.1}\nscheduler: {type: CosineLR, T_max: 3}\nsteps: 5\n")
     out = runner.invoke(app, ["convert", str(bad), "--to", "mindspore"])
     assert out.exit_code == 1 and "CosineLR" in out.output and "CosineAnnealingLR" in out.output
+
+
+def test_long_lists_are_embedded_compressed_with_the_same_float32_values(ms, plan_file, tmp_path):
+    """Past LITERAL_LIMIT steps the generated module carries float32 bytes, not megabytes of literals."""
+    import importlib.util
+
+    from lrbridge.convert import render
+    from lrbridge_mindspore.codegen import LITERAL_LIMIT
+
+    plan = load_plan(plan_file)
+    n = 4 * LITERAL_LIMIT
+    code = render(plan, to="mindspore", steps=n, fmt="python")
+    assert "_float32_list(" in code and len(code) < 0.5 * len(repr(evaluate(plan, n).tolist()))
+    path = tmp_path / "ms_long.py"
+    path.write_text(code)
+    spec = importlib.util.spec_from_file_location("ms_long", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # lrbridge's own generated module
+    got = np.float32([g["lr"] for g in module.GROUPS])
+    assert np.array_equal(got, evaluate(plan, n).astype(np.float32))

@@ -203,6 +203,51 @@ def convert(
         typer.echo(f"wrote {output}", err=True)
 
 
+@app.command()
+@one_line_errors
+def check(
+    source: Path = typer.Argument(..., metavar="SOURCE", help="A plan or a config of a known dialect (.yaml, .json, .py)."),
+    to: Optional[str] = typer.Option(None, "--to", help="Only this backend (default: every registered backend)."),
+    mode: Optional[str] = typer.Option(None, "--mode", help="Only this mode of --to (default: every mode)."),
+    steps: Optional[int] = typer.Option(None, "--steps", "-n", help="Optimizer updates, for sources without a horizon."),
+    dialect: Optional[str] = typer.Option(None, "--from", help=FROM_HELP),
+    steps_per_epoch: Optional[int] = typer.Option(None, "--steps-per-epoch", help=SPE_HELP),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per backend and mode."),
+):
+    """Which backends and modes express the source exactly, and why not where they cannot (no framework needed).
+
+    Exit status 1 when a backend named with --to cannot express it.
+    """
+    from .backends import backend_names, get_backend
+    from .capability import check as run_check
+
+    plan = _load(source, dialect, steps, steps_per_epoch)
+    if mode is not None and to is None:
+        fail("--mode needs --to (modes belong to a backend)", 2)
+    results = []
+    for backend in [to] if to else backend_names():
+        spec = get_backend(backend)
+        for m in [mode] if mode else spec.modes:
+            results.append(run_check(plan, backend, mode=m, **spec.check_options))
+    if as_json:
+        for r in results:
+            print(json.dumps({"backend": r.backend, "mode": r.mode, "ok": r.ok, "reasons": r.reasons,
+                              "alternative": r.alternative, "notes": r.notes}))
+    else:
+        from rich.markup import escape
+        from rich.table import Table
+
+        table = Table(title=f"{source.name}: exact on each backend and mode")
+        for col in ("backend", "mode", "exact", "why not / notes"):
+            table.add_column(col, no_wrap=col != "why not / notes")
+        for r in results:
+            text = "; ".join(r.reasons) + (f" (alternative: {r.alternative})" if r.alternative else "") if not r.ok else "; ".join(r.notes)
+            table.add_row(r.backend, r.mode, "[green]yes[/]" if r.ok else "[red]no[/]", escape(text))
+        _console().print(table)
+    if to and not all(r.ok for r in results):
+        raise typer.Exit(1)
+
+
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return a.resolve() == b.resolve()

@@ -180,3 +180,15 @@ def test_console_script_matches_module_entry(plan_file):
     )
     assert proc.returncode == 0, proc.stderr
     assert len(json.loads(proc.stdout)["groups"][1]["lr"]) == 3
+
+
+def test_check_reads_any_source_and_exits_1_when_the_named_backend_cannot(tmp_path):
+    src = tmp_path / "plateau.yaml"
+    src.write_text("optimizer: {name: sgd, lr: 0.1}\nscheduler: {kind: reduce_on_plateau}\n")
+    ok = runner.invoke(app, ["check", str(src), "--to", "torch", "--json"])
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["ok"]
+    refused = runner.invoke(app, ["check", str(src), "--to", "mindspore", "--mode", "list", "--json"])
+    doc = json.loads(refused.stdout)
+    assert refused.exit_code == 1 and not doc["ok"] and "validation metric" in doc["reasons"][0]
+    everything = runner.invoke(app, ["check", str(src), "--json"])
+    assert everything.exit_code == 0 and len(everything.stdout.splitlines()) == 6  # every backend x mode

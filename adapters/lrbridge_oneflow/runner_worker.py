@@ -45,21 +45,6 @@ def _probe_module(flow, groups: int, size: int, device: str):
     return Probe()
 
 
-def _graph(flow, model, opt, sched):
-    class ProbeGraph(flow.nn.Graph):
-        def __init__(self):
-            super().__init__()
-            self.model = model
-            self.add_optimizer(opt, lr_sch=sched)
-
-        def build(self, x):
-            loss = self.model(x)
-            loss.backward()
-            return loss
-
-    return ProbeGraph()
-
-
 def measure_case(flow, case: dict) -> list[list[float]]:
     """Applied lr of every group at steps 0..steps−1 for one case.
 
@@ -86,7 +71,7 @@ def measure_case(flow, case: dict) -> list[list[float]]:
         sched = to_oneflow(plan, opt, graph=mode == "graph")
     else:
         sched = build_scheduler(case["spec"], opt)
-    run = _graph(flow, model, opt, sched) if mode == "graph" else None
+    run = _graph_many(flow, model, [(opt, sched)]) if mode == "graph" else None
     eye = flow.eye(size, dtype=flow.float32, device=device)
     xs = [eye[j].contiguous() for j in range(size)]
     out = np.empty((G, steps))

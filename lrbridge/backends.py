@@ -69,6 +69,8 @@ class Backend:
               see ``lrbridge.dialects``), e.g. a framework's own scheduler config format
     importer: ``import_live(obj, **options) -> ImportResult`` for the framework's live objects
     object_modules: top-level modules whose objects ``importer`` takes (``type(obj).__module__``)
+    entry_runner: ``import_entry(source, steps=, steps_per_epoch=) -> ImportResult`` for a framework that runs
+              in another interpreter: a ``file.py:function`` importing one of ``object_modules`` runs there
     check_options: extra options ``check`` gets when a conformance target is checked
     resume:   ``resume_scheduler(plan, optimizer, k, **options) -> (scheduler, state)``: the closed-form
               scheduler positioned so the next optimizer step applies lr(k), and the framework's state
@@ -86,6 +88,7 @@ class Backend:
     dialects: tuple[str, ...] = ()
     importer: str | None = None
     object_modules: tuple[str, ...] = ()
+    entry_runner: str | None = None
     check_options: dict = field(default_factory=dict)
     resume: str | None = None
 

@@ -61,7 +61,7 @@ def call_entry(source: str):
     return fn()
 
 
-def _unpack(value) -> dict:
+def unpack(value) -> dict:
     """The returned objects as {"target", "interval", "steps_per_epoch"}."""
     if isinstance(value, dict):
         unknown = set(value) - {"optimizer", "scheduler", "schedulers", "interval", "steps_per_epoch"}
@@ -87,11 +87,51 @@ def _is_numbers(value) -> bool:
         isinstance(v, numbers.Real) and not isinstance(v, bool) or _is_numbers(v) for v in value)
 
 
+def _source_file(where: str) -> Path | None:
+    if where.endswith(".py"):
+        return Path(where)
+    spec = importlib.util.find_spec(where.split(".")[0]) and importlib.util.find_spec(where)
+    return Path(spec.origin) if spec is not None and spec.origin and spec.origin.endswith(".py") else None
+
+
+def _remote_runner(source: str):
+    """The backend that must run this entry point in its own interpreter: one whose framework the
+    entry's file imports (read with ``ast``, before anything runs) and which declares an entry_runner."""
+    import ast
+
+    from .backends import backend_names, get_backend
+
+    remote = {m: get_backend(b) for b in backend_names() for m in get_backend(b).object_modules if get_backend(b).entry_runner}
+    if not remote:
+        return None
+    path = _source_file(_ENTRY.match(str(source))["where"])
+    if path is None or not path.is_file():
+        return None
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (SyntaxError, UnicodeDecodeError, OSError):
+        return None  # running it will report the problem
+    for node in ast.walk(tree):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+            [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else []
+        for name in names:
+            if name.split(".")[0] in remote:
+                return remote[name.split(".")[0]]
+    return None
+
+
 def import_entry(source: str, *, steps: int | None = None, steps_per_epoch: int | None = None) -> ImportResult:
-    """Run the named entry point and import what it returns through its framework's backend."""
+    """Run the named entry point and import what it returns through its framework's backend.
+
+    A file importing a framework that lives in another interpreter (OneFlow) runs there.
+    """
     from .backends import backend_for_object, backend_names, resolve
 
-    got = _unpack(call_entry(source))
+    remote = _remote_runner(source)
+    if remote is not None:
+        return resolve(remote.entry_runner)(str(source), steps=steps, steps_per_epoch=steps_per_epoch)
+
+    got = unpack(call_entry(source))
     if _is_numbers(got["target"]):  # logged lrs (one list, or one per group): recognise them
         from .recognize import from_trace
 

@@ -21,6 +21,8 @@ BACKEND = Backend(
     ),
     render="lrbridge_oneflow.codegen:render",
     formats=("json", "npy", "python"),
+    object_modules=("oneflow",),
+    entry_runner="lrbridge_oneflow.interpreter:import_entry",
     exports={
         "to_oneflow": "lrbridge_oneflow:to_oneflow",
         "from_oneflow": "lrbridge_oneflow:from_oneflow",

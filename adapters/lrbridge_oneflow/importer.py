@@ -319,3 +319,21 @@ def op_import(request):
         target = build_scheduler(request["scheduler"], optimizer)
     res = from_oneflow(target, steps=request.get("steps"), graph=bool(request.get("graph", False)))
     return {"plan": plan_to_dict(res.plan), "exact": res.exact, "notes": res.notes}
+
+
+def op_import_entry(request):
+    """Worker op ``import_entry``: ``{"source": "file.py:function", "steps": N, "steps_per_epoch": S}`` ->
+    ``{"plan", "exact", "notes"}``. Runs the function the user named (a scheduler, an optimizer, an
+    ``(optimizer, scheduler)`` tuple, the entry dict, or an nn.Graph) and imports what it returns."""
+    from lrbridge.entry import call_entry, unpack
+    from lrbridge.io import plan_to_dict
+
+    got = unpack(call_entry(request["source"]))
+    target = got["target"]
+    if isinstance(target, (list, tuple)) and len(target) == 1:
+        target = target[0]
+    if got["interval"] not in ("step", ["step"], ("step",)):
+        raise PlanError("source", "OneFlow schedulers imported from an entry point must be stepped after every update")
+    res = from_oneflow(target, steps=request.get("steps"))
+    notes = [f"imported live OneFlow objects from {request['source']} (in the OneFlow interpreter)", *res.notes]
+    return {"plan": plan_to_dict(res.plan), "exact": res.exact, "notes": notes}

@@ -29,3 +29,12 @@ def call_oneflow(request: dict, *, timeout: float = 600.0) -> object:
         oneflow_python(), "lrbridge_oneflow.worker", request, timeout=timeout,
         missing_hint="run './dev env' to create .venv-oneflow, or point LRBRIDGE_ONEFLOW_PYTHON at a Python 3.10 with oneflow==0.9.0",
     )
+
+
+def import_entry(source: str, *, steps=None, steps_per_epoch=None):
+    """A ``file.py:function`` building OneFlow objects, run and imported inside the OneFlow interpreter."""
+    from lrbridge.io import plan_from_dict
+    from lrbridge.plan import ImportResult
+
+    reply = call_oneflow({"op": "import_entry", "source": str(source), "steps": steps, "steps_per_epoch": steps_per_epoch})
+    return ImportResult(plan_from_dict(reply["plan"]), reply["exact"], reply["notes"])

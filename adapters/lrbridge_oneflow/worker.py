@@ -34,6 +34,7 @@ OPS: dict[str, str] = {
     "check": "codegen:op_check",  # representability of a plan per mode
     "export": "codegen:op_export",  # generated OneFlow code / scheduler descriptions
     "import": "importer:op_import",  # OneFlow scheduler specs -> IR plan
+    "import_entry": "importer:op_import_entry",  # a user's file.py:function building OneFlow objects -> IR plan
     "resume_segment": "resume_worker:op_resume_segment",  # steps [start, stop), fresh or resumed from any state
 }
 

@@ -133,15 +133,21 @@ def _graph_many(flow, model, pairs):
     return ProbeGraph()
 
 
-def measure_graph_batch(flow, cases: list[dict]) -> list[np.ndarray]:
-    """Graph cases (same device) in one nn.Graph: every case's probes in one module, one optimizer and
-    scheduler per case, one compile; run for the longest case. A failure is raised (the caller isolates)."""
+def _probes(flow, cases: list[dict]):
+    """One probe module for every group of every case: (device, longest, chunk size, groups per case,
+    module, its probe parameters in case order)."""
     device = cases[0].get("device", "cpu")
     longest = max(int(c["steps"]) for c in cases)
     size = max(1, min(CHUNK, longest))
     counts = [_groups_of(c) for c in cases]
     model = _probe_module(flow, sum(counts), size, device)
-    params = [getattr(model, f"w{g}") for g in range(sum(counts))]
+    return device, longest, size, counts, model, [getattr(model, f"w{g}") for g in range(sum(counts))]
+
+
+def measure_graph_batch(flow, cases: list[dict]) -> list[np.ndarray]:
+    """Graph cases (same device) in one nn.Graph: every case's probes in one module, one optimizer and
+    scheduler per case, one compile; run for the longest case. A failure is raised (the caller isolates)."""
+    device, longest, size, counts, model, params = _probes(flow, cases)
     pairs, lo = [], 0
     for case, n in zip(cases, counts):
         pairs.append(_setup(flow, case, params[lo:lo + n], device))
@@ -170,12 +176,7 @@ def measure_eager_batch(flow, cases: list[dict]) -> list:
     """Eager cases (same device) on one probe module: each step every probe gets the one-hot gradient,
     then each case's own ``optimizer.step()`` and ``scheduler.step()`` run while it runs. Per case an array,
     or the exception its setup or stepping raised (that case stops; the others go on)."""
-    device = cases[0].get("device", "cpu")
-    longest = max(int(c["steps"]) for c in cases)
-    size = max(1, min(CHUNK, longest))
-    counts = [_groups_of(c) for c in cases]
-    model = _probe_module(flow, sum(counts), size, device)
-    params = [getattr(model, f"w{g}") for g in range(sum(counts))]
+    device, longest, size, counts, model, params = _probes(flow, cases)
     members, lo = [], 0
     for case, n in zip(cases, counts):
         try:

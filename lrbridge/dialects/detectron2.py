@@ -147,27 +147,15 @@ def _fvcore(node: dict, m: int, clock, where: str, base: float):
     frac, off, span = clock
 
     if name == "MultiStepParamScheduler":
-        values = list(node["values"])
-        n, marks = node.get("num_updates"), node.get("milestones")
-        if n is None and marks is None:
+        if node.get("num_updates") is None and node.get("milestones") is None:
             raise PlanError(where, "MultiStepParamScheduler needs num_updates or milestones")
-        if marks is None:
-            width = math.ceil(n / float(len(values)))
-            marks = [width * (i + 1) for i in range(len(values) - 1)]
-        if n is None:
-            n, marks = marks[-1], marks[:-1]
-        marks = list(marks)
+        values, n, marks = _multistep_values(node)
         if any(x >= n for x in marks):
             raise PlanError(where, f"milestones must be below num_updates={n} (fvcore raises)")
         switches = [_first_step(lambda k, x=x: int((frac(k) + EPS) * n) >= x, off, 4 * m + 8) - off for x in marks]
         return _piecewise(values, switches, where), False  # fvcore raises past where = 1
     if name in ("StepParamScheduler", "StepWithFixedGammaParamScheduler"):
-        if name == "StepParamScheduler":
-            values = list(node["values"])
-        else:
-            values = [float(node["base_value"])]
-            for _ in range(int(node["num_decays"])):
-                values.append(values[-1] * float(node["gamma"]))
+        values = _step_values(name, node)
         count = len(values)
         switches = _index_switches(count - 1, m, lambda k: int((frac(k) + EPS) * count), off)
         return _piecewise(values, [s - off for s in switches], where), False  # index past the list
@@ -190,24 +178,35 @@ def _fvcore(node: dict, m: int, clock, where: str, base: float):
                            "StepWithFixedGamma, Cosine, Linear, Constant, Exponential, PolynomialDecay (and WarmupParamScheduler)")
 
 
+def _multistep_values(node: dict):
+    """fvcore MultiStepParamScheduler's (values, num_updates, milestones), its defaults filled in as it does."""
+    values, n, marks = list(node["values"]), node.get("num_updates"), node.get("milestones")
+    if marks is None:
+        width = math.ceil(n / float(len(values)))
+        marks = [width * (i + 1) for i in range(len(values) - 1)]
+    if n is None:
+        n, marks = marks[-1], marks[:-1]
+    return values, n, list(marks)
+
+
+def _step_values(name: str, node: dict) -> list:
+    """The value list of fvcore's StepParamScheduler, or the one StepWithFixedGammaParamScheduler builds."""
+    if name == "StepParamScheduler":
+        return list(node["values"])
+    values = [float(node["base_value"])]
+    for _ in range(int(node["num_decays"])):
+        values.append(values[-1] * float(node["gamma"]))
+    return values
+
+
 def _fvcore_at(node: dict, where: float) -> float:
     """fvcore's value of ``node`` at ``where`` (fvcore/common/param_scheduler.py ``__call__``), for the warmup's end."""
     name = short(target_name(node.get("_target_")) or "")
     if name == "MultiStepParamScheduler":
-        values, n, marks = list(node["values"]), node.get("num_updates"), node.get("milestones")
-        if marks is None:
-            width = math.ceil(n / float(len(values)))
-            marks = [width * (i + 1) for i in range(len(values) - 1)]
-        if n is None:
-            n, marks = marks[-1], marks[:-1]
-        return float(values[bisect.bisect_right(list(marks), int((where + EPS) * n))])
+        values, n, marks = _multistep_values(node)
+        return float(values[bisect.bisect_right(marks, int((where + EPS) * n))])
     if name in ("StepParamScheduler", "StepWithFixedGammaParamScheduler"):
-        if name == "StepParamScheduler":
-            values = list(node["values"])
-        else:
-            values = [float(node["base_value"])]
-            for _ in range(int(node["num_decays"])):
-                values.append(values[-1] * float(node["gamma"]))
+        values = _step_values(name, node)
         return float(values[int((where + EPS) * len(values))])
     if name == "CosineParamScheduler":
         s, e = float(node["start_value"]), float(node["end_value"])

@@ -604,15 +604,6 @@ def _leaves(value):
             yield v
 
 
-def _plain(reader, node, value, deep=False):
-    """Values a builtin or comparison may see: data, never a Ref or marker."""
-    if isinstance(value, (Ref, Unresolved, _LazyCallable)):
-        raise reader.fail(node, f"using the import reference {value} as a value")
-    if deep and isinstance(value, (list, tuple)):
-        for v in value:
-            _plain(reader, node, v, deep)
-
-
 def _check_name(reader, node, name: str):
     if name.startswith("__") and name.endswith("__") or name.startswith("_lrbridge") and name not in reader.ns:
         raise reader.fail(node, f"the dunder name '{name}'")

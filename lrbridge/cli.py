@@ -176,18 +176,22 @@ def curve(
 @one_line_errors
 def convert(
     source: Path = typer.Argument(..., metavar="SOURCE", help="A plan or a config of a known dialect (.yaml, .json, .py)."),
-    to: str = typer.Option(..., "--to", help="Target backend: torch, mindspore, oneflow (any registered backend)."),
+    to: str = typer.Option(..., "--to", help="Target backend: torch, mindspore, oneflow (any registered backend), "
+                                              "or plan (the canonical plan the source was read as)."),
     steps: Optional[int] = typer.Option(None, "--steps", "-n", help="Optimizer updates (default: the source's horizon)."),
     dialect: Optional[str] = typer.Option(None, "--from", help=FROM_HELP),
     steps_per_epoch: Optional[int] = typer.Option(None, "--steps-per-epoch", help=SPE_HELP),
-    fmt: str = typer.Option("json", "--format", "-f", help="json | npy | python"),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="json | npy | python (default json); for --to plan: "
+                                                                    "yaml | json (default yaml)"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout (needed for npy)."),
 ):
-    """Convert a plan or PyTorch config for a framework: lr lists (json/npy) or runnable code (python)."""
-    from .convert import render
+    """Convert a plan, config, live object or trace for a framework: lr lists (json/npy) or runnable code
+    (python); or write the canonical plan it was read as (--to plan)."""
+    from .convert import PLAN_TARGET, render
     from .errors import PlanError
 
-    if fmt == "npy" and output is None:
+    fmt = fmt or ("yaml" if to == PLAN_TARGET else "json")
+    if fmt == "npy" and output is None and to != PLAN_TARGET:
         raise PlanError("--output", "--format npy writes binary data; pass -o FILE.npy")
     if output is not None and _same_file(output, source):
         raise PlanError("--output", f"'{output}' is the source itself; write the result to another file")

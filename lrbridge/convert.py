@@ -67,12 +67,32 @@ def load_source(path, *, dialect: str | None = None, steps: int | None = None,
     return ImportResult(result.plan, result.exact, notes)
 
 
+#: ``render(to=PLAN_TARGET)``: the canonical plan itself (what a config, live object or trace was read as)
+PLAN_TARGET = "plan"
+
+
+def render_plan(plan, steps: int | None = None, fmt: str = "yaml") -> str:
+    """The plan as a versioned YAML/JSON document; ``steps`` becomes its horizon where it has none."""
+    from .io import FORMATS, dumps_plan
+    from .plan import Horizon
+
+    if fmt not in FORMATS:
+        raise PlanError("format", f"unknown format '{fmt}' for plan; accepted: {', '.join(FORMATS)}")
+    if steps is not None and plan.horizon.steps is None:
+        plan = plan.model_copy(update={"horizon": Horizon(steps=steps, past=plan.horizon.past)})
+    return dumps_plan(plan, fmt)
+
+
 def render(plan, *, to: str, steps: int | None = None, fmt: str = "json") -> str | bytes:
-    """``plan`` for backend ``to`` in format ``fmt``: text (json, python) or bytes (npy)."""
+    """``plan`` for backend ``to`` in format ``fmt``: text (json, python) or bytes (npy); ``to="plan"``
+    writes the canonical plan document (yaml or json)."""
     from .backends import backend_names, get_backend, resolve
 
+    if to == PLAN_TARGET:
+        return render_plan(plan, steps, fmt)
     if to not in backend_names():
-        raise PlanError("to", f"unknown target '{to}'; accepted: {', '.join(b for b in backend_names() if get_backend(b).render)}")
+        targets = [b for b in backend_names() if get_backend(b).render] + [PLAN_TARGET]
+        raise PlanError("to", f"unknown target '{to}'; accepted: {', '.join(targets)}")
     spec = get_backend(to)
     if spec.render is None:
         raise PlanError("to", f"backend '{to}' writes no code or tables")

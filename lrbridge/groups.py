@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -14,7 +14,7 @@ from .schedules.base import Bool, Node, NonNegFloat
 
 REGEX_PREFIX = "re:"
 #: hyperparameters a group may schedule (``hparam_schedulers``)
-SCHEDULABLE_HPARAMS = ("momentum", "beta1")
+SCHEDULABLE_HPARAMS = ("momentum", "beta1", "weight_decay")
 
 
 def selector_problem(selector: str) -> str | None:
@@ -57,12 +57,18 @@ class ParamGroup(Node):
     rest: Bool = False
     lr: NonNegFloat | None = None
     lr_scale: NonNegFloat = 1.0
+    #: The precision the framework holds and computes this group's lr in. "float32": torch keeps it as a
+    #: float32 tensor (``lr=torch.tensor(0.5)``, capturable/fused optimizers, torch.compile), so its
+    #: schedulers multiply in float32 and write with ``fill_``. The reference then gives this group's lr
+    #: rounded to float32 (``lrbridge.reference.evaluate``); exporters hold it as a float32 tensor.
+    lr_dtype: Literal["float64", "float32"] = "float64"
     weight_decay: NonNegFloat | None = None
     hparams: dict[str, Any] = Field(default_factory=dict)
     scheduler: Schedule | None = None
     #: Scheduled hyperparameters (torch CyclicLR/OneCycleLR momentum cycling): name -> schedule,
     #: evaluated like an lr with ``base`` = the group's value of that hyperparameter.
-    #: Names: "momentum" (SGD, RMSprop) or "beta1" (the first of Adam's ``betas``).
+    #: Names: "momentum" (SGD, RMSprop), "beta1" (the first of Adam's ``betas``) or "weight_decay"
+    #: (base: the group's ``weight_decay``, else the optimizer's; mmengine's param_name='weight_decay').
     hparam_schedulers: dict[str, Schedule] = Field(default_factory=dict)
     #: May select no parameter: config systems whose keys apply only where they match (mmengine
     #: ``custom_keys``, detectron2 overrides) write such groups; a user's own selector must match.
@@ -86,7 +92,7 @@ class ParamGroup(Node):
     @classmethod
     def _plain_data(cls, v):
         for key, value in v.items():
-            if key in {"lr", "lr_scale", "weight_decay", "params"}:
+            if key in {"lr", "lr_scale", "lr_dtype", "weight_decay", "params"}:
                 raise ValueError(f"'{key}' is a field of the group itself; move it out of hparams")
             if not isinstance(value, (int, float, bool, str, list, tuple)) or value is None:
                 raise ValueError(f"hparams.{key} must be a number, bool, string or list, got {type(value).__name__}")

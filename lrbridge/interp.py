@@ -61,25 +61,52 @@ def call_worker(python: str, module: str, request: dict, *, timeout: float = 600
 
     ``missing_hint`` tells the user how to get ``python`` when it does not exist.
     """
+    return worker_reply(start_worker(python, module, missing_hint=missing_hint), request, timeout=timeout)
+
+
+def start_worker(python: str, module: str, *, args: tuple[str, ...] = (), missing_hint: str = "", env: dict | None = None):
+    """Start ``python -m module *args`` waiting for its one request on stdin (``worker_reply`` sends it).
+
+    Started ahead of its request, a worker imports its framework while this process does other work.
+    ``env``: the environment to start it with (default ``worker_env(module)``).
+    """
     if not Path(python).exists() and os.sep in python:
         raise BackendUnavailableError(f"interpreter '{python}' does not exist" + (f"; {missing_hint}" if missing_hint else ""))
-    env = worker_environment()
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [*import_roots(module), env.get("PYTHONPATH", "")]))
     try:
-        proc = subprocess.run(
-            [python, "-m", module],
-            input=json.dumps(request),
-            capture_output=True,
+        proc = subprocess.Popen(
+            [python, "-m", module, *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=timeout,
-            env=env,
+            env=worker_env(module) if env is None else env,
         )
     except FileNotFoundError:
         raise BackendUnavailableError(f"cannot start interpreter '{python}'") from None
-    except subprocess.TimeoutExpired as exc:
-        raise BackendUnavailableError(f"worker '{module}' timed out after {timeout:.0f}s\n{_tail(exc.stderr or '')}") from None
+    proc.lrbridge_worker = (python, module)  # for the messages of ``worker_reply``
+    return proc
+
+
+def worker_env(module: str) -> dict[str, str]:
+    """``worker_environment()`` with ``lrbridge`` and ``module``'s package on PYTHONPATH."""
+    env = worker_environment()
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [*import_roots(module), env.get("PYTHONPATH", "")]))
+    return env
+
+
+def worker_reply(proc, request: dict, *, timeout: float = 600.0) -> object:
+    """Send ``request`` to a worker from ``start_worker`` and return its result; failures raise with stderr attached."""
+    python, module = proc.lrbridge_worker
+    try:
+        stdout, stderr = proc.communicate(json.dumps(request), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, stderr = proc.communicate()
+        raise BackendUnavailableError(f"worker '{module}' timed out after {timeout:.0f}s\n{_tail(stderr or '')}") from None
+    except BrokenPipeError:  # it died before reading its request: what it printed says why
+        stdout, stderr = proc.communicate()
     reply = None
-    for line in reversed(proc.stdout.strip().splitlines()):
+    for line in reversed(stdout.strip().splitlines()):
         try:  # the reply is the last JSON line; frameworks may print banners before it
             reply = json.loads(line)
             break
@@ -88,8 +115,8 @@ def call_worker(python: str, module: str, request: dict, *, timeout: float = 600
     if not isinstance(reply, dict) or "ok" not in reply:
         raise BackendUnavailableError(
             f"worker '{module}' under {python} exited with status {proc.returncode} without a reply; "
-            f"its stderr:\n{_tail(proc.stderr)}"
+            f"its stderr:\n{_tail(stderr)}"
         )
     if not reply["ok"]:
-        raise WorkerError(f"{reply.get('error')}\nworker stderr (last lines):\n{_tail(proc.stderr)}")
+        raise WorkerError(f"{reply.get('error')}\nworker stderr (last lines):\n{_tail(stderr)}")
     return reply["result"]

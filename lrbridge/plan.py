@@ -90,6 +90,21 @@ class Plan(Node):
     def group_names(self) -> list[str]:
         return [g.name for g in self.groups]
 
+    def lr_settles_at(self) -> int | None:
+        """A step from which every group's lr is constant (the formulas continued), or None if unproven.
+
+        The latest ``settles_at`` of the schedules the groups follow (group lr = lr_scale·schedule(k, b)):
+        an upper bound, see ``ScheduleBase.settles_at``. The horizon is not read.
+        """
+        steps = [self.group_schedule(g).settles_at() for g in self.groups]
+        return None if None in steps else max(steps)
+
+    def holds_as_it_continues(self) -> bool:
+        """Whether holding lr(N − 1) past a horizon of N steps is exactly continuing the formulas:
+        the lr is constant from a step ≤ N − 1 on. Then ``hold`` and ``continue`` are the same plan."""
+        settled = self.lr_settles_at()
+        return self.horizon.steps is not None and settled is not None and settled <= self.horizon.steps - 1
+
     def schedules(self):
         """Every schedule the plan uses (the plan's and groups' own), each once."""
         seen = [self.scheduler]

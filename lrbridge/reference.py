@@ -122,9 +122,11 @@ def evaluate(plan: Plan, steps, *, dtype=np.float64) -> np.ndarray:
     """lr of every group at every step: array of shape (len(plan.groups), len(steps)).
 
     Computed in float64 (the reference); ``dtype=np.float32`` returns it rounded to
-    float32, the value a float32 framework path should apply. Groups sharing a
-    schedule are computed in one vectorized call; long step ranges are split in
-    blocks evaluated in parallel (results are identical: every formula is elementwise).
+    float32, the value a float32 framework path should apply. A group with
+    ``lr_dtype: float32`` (the framework holds its lr in float32) gets fp32(lr) in
+    every dtype (``round_float32_groups``). Groups sharing a schedule are computed in
+    one vectorized call; long step ranges are split in blocks evaluated in parallel
+    (results are identical: every formula is elementwise).
     """
     expect_type(plan, Plan, "evaluate", "plan", "load a file with lrbridge.load_plan")
     check_steps_arg(steps)
@@ -138,9 +140,21 @@ def evaluate(plan: Plan, steps, *, dtype=np.float64) -> np.ndarray:
     else:
         blocks = [slice(i, i + BLOCK) for i in range(0, k.size, BLOCK)]
         valid = all(list(pool.map(lambda b: _fill(out[:, b], k[b], parts), blocks)))  # list: surface every exception
-    if not valid:
+    rounded = round_float32_groups(plan, out)
+    if not valid or rounded:
         _check_lrs(plan, out, k)
     return out.astype(dtype, copy=False)
+
+
+def round_float32_groups(plan: Plan, out: np.ndarray) -> bool:
+    """Round in place the rows of groups whose lr the framework holds in float32 (``lr_dtype: float32``,
+    e.g. a torch ``lr=torch.tensor(0.5)``) to float32, kept as float64 numbers: fp32(lr(k)) is what
+    such a group applies. The one place that rule lives; True when some row was rounded."""
+    rows = [i for i, g in enumerate(plan.groups) if g.lr_dtype == "float32"]
+    if rows and out.size:
+        with np.errstate(over="ignore"):  # beyond float32's range: inf, reported by _check_lrs
+            out[rows] = out[rows].astype(np.float32)
+    return bool(rows)
 
 
 class StepTable:
@@ -186,8 +200,10 @@ def curves(plan: Plan, steps) -> dict[str, np.ndarray]:
 def group_hparam(plan: Plan, group, name: str) -> float:
     """A group's value of a schedulable hyperparameter: its own hparams, else the optimizer's.
 
-    ``beta1`` is the first entry of ``betas``.
+    ``beta1`` is the first entry of ``betas``; ``weight_decay`` is the group's field, else the optimizer's.
     """
+    if name == "weight_decay":
+        return float(plan.group_weight_decay(group))
     key, index = ("betas", 0) if name == "beta1" else (name, None)
     value = group.hparams.get(key, plan.optimizer.resolved().get(key))
     if value is None:

@@ -41,7 +41,7 @@ def past_error_horizon(plan, k: int) -> bool:
 
 
 def scheduled_hparams(plan) -> list[str]:
-    """Names of the hyperparameters some group schedules (``momentum``, ``beta1``), sorted."""
+    """Names of the hyperparameters some group schedules (``momentum``, ``beta1``, ``weight_decay``), sorted."""
     return sorted({name for g in plan.groups for name in g.hparam_schedulers})
 
 

@@ -50,21 +50,36 @@ def _cell(plan, backend, mode, notes: list[str]) -> str:
     return f"no [{len(notes)}]"
 
 
-#: scheduled hyperparameters: torch's OneCycleLR cycling (momentum 0.95 -> 0.85 -> 0.95) on SGD / Adam
+#: scheduled hyperparameters: torch's OneCycleLR cycling (momentum 0.95 -> 0.85 -> 0.95) on SGD / Adam,
+#: and a cosine weight decay (mmengine's CosineAnnealingParamScheduler(param_name='weight_decay'))
 _CYCLE = L.OneCycle(total_steps=200, max_lr=0.85, div_factor=0.85 / 0.95, final_div_factor=1.0)
+_DECAY = L.CosineAnnealing(T_max=200)
 HPARAM_CASES = {
-    "momentum (SGD)": ("sgd", "momentum"),
-    "beta1 (Adam)": ("adam", "beta1"),
+    "momentum (SGD)": ("sgd", "momentum", _CYCLE),
+    "beta1 (Adam)": ("adam", "beta1", _CYCLE),
+    "weight decay (SGD)": ("sgd", "weight_decay", _DECAY),
+    "weight decay (AdamW)": ("adamw", "weight_decay", _DECAY),
 }
+#: the MindSpore ``nn`` optimizer ``mindspore_optimizer(plan, net, api='nn')`` builds: not a check mode
+#: (lists and cells are its lr carriers), so its row asks the rule that builder applies
+NN_TARGET = ("mindspore", "nn", "MindSpore nn optimizer")
 
 
-def _hparam_plan(optimizer: str, name: str) -> L.Plan:
-    group = L.ParamGroup(name="default", rest=True, hparam_schedulers={name: _CYCLE})
-    return L.Plan(optimizer=L.OptimizerSpec(name=optimizer, lr=0.1), groups=(group,),
+def _hparam_plan(optimizer: str, name: str, schedule) -> L.Plan:
+    group = L.ParamGroup(name="default", rest=True, hparam_schedulers={name: schedule})
+    return L.Plan(optimizer=L.OptimizerSpec(name=optimizer, lr=0.1, hparams={"weight_decay": 0.05}), groups=(group,),
                   scheduler=L.OneCycle(total_steps=200, max_lr=1.0), horizon=L.Horizon(steps=200))  # fmt: skip
 
 
 def _hparam_cell(plan, backend, mode, notes: list[str]) -> str:
+    if (backend, mode) == NN_TARGET[:2]:
+        from lrbridge_mindspore.capability import hparam_schedule_problems  # framework-free
+
+        reasons = hparam_schedule_problems(plan, "nn")
+        if not reasons:
+            return "applied"
+        notes.append(f"{backend} {mode}: " + "; ".join(reasons))
+        return f"refused [{len(notes)}]"
     options = {"optimizer": False} if backend == "oneflow" else {}
     result = L.check(plan, backend, mode=mode, **options)
     if result.ok:
@@ -74,12 +89,12 @@ def _hparam_cell(plan, backend, mode, notes: list[str]) -> str:
 
 
 def render_hparams(notes: list[str]) -> str:
-    """Scheduled hyperparameters: one row per target, one column per hyperparameter."""
-    head = "| target | " + " | ".join(HPARAM_CASES) + " | weight decay |\n|---|" + "---|" * (len(HPARAM_CASES) + 1) + "\n"
+    """Scheduled hyperparameters: one row per target, one column per hyperparameter and optimizer."""
+    head = "| target | " + " | ".join(HPARAM_CASES) + " |\n|---|" + "---|" * len(HPARAM_CASES) + "\n"
     rows = []
-    for backend, mode, label in TARGETS:
-        cells = [_hparam_cell(_hparam_plan(opt, name), backend, mode, notes) for opt, name in HPARAM_CASES.values()]
-        rows.append(f"| {label} | " + " | ".join(cells) + " | not schedulable in plan v1 |")
+    for backend, mode, label in [*TARGETS, NN_TARGET]:
+        cells = [_hparam_cell(_hparam_plan(*case), backend, mode, notes) for case in HPARAM_CASES.values()]
+        rows.append(f"| {label} | " + " | ".join(cells) + " |")
     return head + "\n".join(rows)
 
 
@@ -113,12 +128,14 @@ tests/adapters/lrbridge_oneflow (eager and nn.Graph) and tests/conformance (all 
 ## Scheduled hyperparameters
 
 A group's `hparam_schedulers` (torch's CyclicLR/OneCycleLR cycle momentum, or Adam's
-beta1, by default) are applied by the optimizer-building exports or refused with the
-reason; never dropped. "applied": the closed-form `PlanLR` (or torch's own CyclicLR,
-verified) writes them every step, measured from parameter updates in
-tests/conformance/test_momentum.py. "lr only (noted)": the artifact carries the lr alone
-(MindSpore lists and cells) and its notes name what it leaves out; `mindspore_optimizer`
-applies the momentum. Weight decay has no schedule in plan format v1.
+beta1, by default; mmengine's `param_name='weight_decay'` schedulers) are applied by the
+optimizer-building exports or refused with the reason; never dropped. "applied": the
+closed-form `PlanLR` (or torch's own CyclicLR, verified) writes them every step (MindSpore:
+into a float32 Parameter; `nn.Momentum`: a weight-decay Cell per group), measured from
+parameter updates in tests/conformance/test_momentum.py and test_weight_decay.py.
+"lr only (noted)": the artifact carries the lr alone (MindSpore lists and cells, every
+`--format json|npy` table) and its notes name what it leaves out; `mindspore_optimizer`
+builds the optimizer that applies it (the "MindSpore nn optimizer" row, or experimental).
 
 {hparams}
 

@@ -86,6 +86,10 @@ def hparam_schedule_problems(plan, api: str) -> list[str]:
         elif key == "momentum" and name != "sgd":
             out.append(f"{where}, but only MindSpore's SGD/Momentum optimizers are verified to apply a scheduled "
                        f"momentum, not {name}")
+        elif key == "weight_decay":
+            why = weight_decay_problem(plan, api)
+            if why:
+                out.append(f"{where}, but {why}")
     if api == "nn" and not out and any(key == "momentum" for _, _, key in scheduled):
         from lrbridge.reference import evaluate_hparam
 
@@ -98,13 +102,41 @@ def hparam_schedule_problems(plan, api: str) -> list[str]:
     return out
 
 
-def hparam_schedule_note(plan) -> str | None:
-    """What an lr-only artifact (list, cell, json, npy) says about scheduled hyperparameters it does not carry."""
-    names = sorted({k for g in plan.groups for k in g.hparam_schedulers})
+def weight_decay_problem(plan, api: str) -> str | None:
+    """Why a MindSpore optimizer of ``api`` cannot apply a scheduled weight decay (None: it can).
+
+    Measured (tests/conformance/test_weight_decay.py), PyNative and GRAPH_MODE: experimental
+    Adam/AdamW read a float32 Parameter ``weight_decay`` at every call (``PlanLR`` writes it; a changed
+    float is compiled as a constant in GRAPH_MODE); experimental SGD hands weight_decay to ``ops.SGD``
+    as a primitive attribute (a constant; a Parameter is refused); ``nn.Momentum`` takes a weight-decay
+    Cell per group (MindSpore's dynamic weight decay) and ``nn.SGD`` refuses one.
+    """
+    name, h = plan.optimizer.name, plan.optimizer.resolved()
+    if api == "experimental":
+        if name in ("adam", "adamw"):
+            return None
+        if name == "sgd":
+            return ("experimental SGD passes weight_decay to ops.SGD as a constant attribute (GRAPH_MODE ignores a "
+                    "changed value and a Parameter is refused, measured); use api='nn' (nn.Momentum takes a "
+                    "weight-decay Cell per group)")
+        return f"a scheduled weight decay is verified only on experimental Adam/AdamW, not {name}"
+    if name == "sgd":
+        if h.get("dampening", 0.0) == 0 and not h.get("nesterov", False):
+            return None  # nn.Momentum (momentum may be 0), one weight-decay Cell per scheduled group
+        return ("SGD with dampening or nesterov maps to nn.SGD, which refuses a weight-decay Cell (TypeError: "
+                "dynamic weight decay is not supported); use api='experimental' with Adam/AdamW or dampening 0")
+    return f"a scheduled weight decay is verified only on nn.Momentum (SGD), not nn {name}"
+
+
+def hparam_schedule_note(plan, held=()) -> str | None:
+    """What an lr-only artifact (list, cell, json, npy) says about scheduled hyperparameters it does not carry
+    (``held``: those the artifact does carry, e.g. group_params' weight-decay Cells)."""
+    names = sorted({k for g in plan.groups for k in g.hparam_schedulers} - set(held))
     if not names:
         return None
     return (f"lr only: the plan also schedules {', '.join(names)}, which this lr carrier does not hold; "
-            "mindspore_optimizer(plan, net) applies a scheduled momentum through PlanLR (or refuses, saying why)")
+            "mindspore_optimizer(plan, net) applies scheduled momentum/weight_decay (PlanLR, or a weight-decay "
+            "Cell in nn group_params) or refuses, saying why")
 
 
 def _same(a, b) -> bool:
@@ -142,11 +174,8 @@ def check(plan, mode: str | None = None, *, total_step: int | None = None, **_op
     elif mode == "cell":
         reasons += _without_formula(plan)
         if h.past == "error":
-            reasons.append(
-                f"horizon.past is 'error' but a cell cannot stop training at step {h.steps}; a list of "
-                f"{h.steps} steps does (MindSpore raises a Gather index error past its end)"
-            )
-            alternative = "mode 'list' with total_step = horizon.steps, or horizon.past 'hold' / 'continue'"
+            notes.append(f"horizon: steps 0..{h.steps - 1} apply the plan; from step {h.steps} on the cell gives NaN "
+                         "(a compiled cell cannot raise; an update applying NaN is never a silently wrong number)")
         notes.append("cells compute in float64 and cast once to float32: within 1 ulp of the reference")
     else:
         reasons += hparam_schedule_problems(plan, "experimental")
@@ -156,7 +185,9 @@ def check(plan, mode: str | None = None, *, total_step: int | None = None, **_op
             "no ChainedScheduler/OneCycleLR/state_dict)"
         )
         if any(g.hparam_schedulers for g in plan.groups) and not reasons:
-            notes.append("scheduled momentum applied: PlanLR writes it into a momentum Parameter per group every step")
+            names = sorted({k for g in plan.groups for k in g.hparam_schedulers})
+            notes.append(f"scheduled {', '.join(names)} applied: PlanLR writes each into a float32 Parameter per "
+                         "group every step")
         if h.past == "error":
             notes.append(
                 f"horizon: stepping PlanLR to step {h.steps} is allowed; past it PlanLR writes NaN as the lr and its "

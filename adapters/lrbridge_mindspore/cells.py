@@ -81,9 +81,12 @@ class PlanSchedule(nn.learning_rate_schedule.LearningRateSchedule):
     """lr(global_step) = fp32(lr_scale · schedule(k, base)) for one group, computed in float64.
 
     ``hold_last``: with the plan's ``horizon.past: hold``, k is clamped to steps − 1.
+    ``stop_at``: with ``horizon.past: error``, steps k ≥ stop_at give NaN (a compiled cell cannot raise;
+    an update applying NaN is never a silently wrong number).
     """
 
-    def __init__(self, schedule, base: float, scale: float = 1.0, hold_last: int | None = None):
+    def __init__(self, schedule, base: float, scale: float = 1.0, hold_last: int | None = None,
+                 stop_at: int | None = None):
         super().__init__()
         self.node = build_node(schedule)
         self.base = constant(base)
@@ -91,8 +94,11 @@ class PlanSchedule(nn.learning_rate_schedule.LearningRateSchedule):
         self.scaled = scale != 1.0
         self.hold = hold_last is not None
         self.last = constant(hold_last if hold_last is not None else 0)
+        self.stops = stop_at is not None
+        self.stop = constant(stop_at if stop_at is not None else 0)
+        self.nan = constant(float("nan"))
         # Plain attribute (not used in construct): lets from_mindspore recover the exact IR.
-        self.lrbridge_source = (schedule, base) if scale == 1.0 and hold_last is None else None
+        self.lrbridge_source = (schedule, base) if scale == 1.0 and hold_last is None and stop_at is None else None
 
     def construct(self, global_step):
         k = ops.cast(global_step, F64)
@@ -101,4 +107,6 @@ class PlanSchedule(nn.learning_rate_schedule.LearningRateSchedule):
         lr = self.node(k, self.base)
         if self.scaled:
             lr = self.scale * lr
+        if self.stops:
+            lr = ops.select(k < self.stop, lr, self.nan)
         return ops.cast(lr, mstype.float32)

@@ -4,8 +4,9 @@ Framework-free: the generated Python imports mindspore when it runs, not here.
 The python module is self-contained (it does not need lrbridge): it embeds one
 lr list per group (exact: MindSpore stores fp32 of each value) and builds the
 group_params and the optimizer chosen by ``map_optimizer``; a scheduled momentum
-is embedded too and written by the generated ``PlanLR`` step callback (or the plan
-is refused, by the rule ``check`` uses). The JSON and .npy renderings carry the lr
+is embedded too and written by the generated ``PlanLR`` step callback, a scheduled
+weight decay as a per-step list (nn: a weight-decay Cell per group; experimental: a
+Parameter ``PlanLR`` writes), or the plan is refused, by the rule ``check`` uses. The JSON and .npy renderings carry the lr
 only; their notes (JSON ``notes``) name the scheduled hyperparameters they leave out.
 """
 
@@ -49,7 +50,7 @@ import re
 import zlib
 
 import numpy as np
-from mindspore import Tensor, ops
+from mindspore import Tensor, nn, ops
 
 
 def _float32_list(data):
@@ -64,6 +65,20 @@ BASE_LR = {base_lr!r}
 OPTIMIZER_KWARGS = {kwargs!r}
 GROUPS = {groups}
 MOMENTUM = {momentum}  # scheduled momentum per group name (None: not scheduled)
+# scheduled weight decay per group name, one value per step (None: none scheduled; other groups keep theirs)
+WEIGHT_DECAY = {weight_decay}
+
+
+class _WeightDecayTable(nn.Cell):
+    """nn optimizers' dynamic weight decay: global_step -> float32 WEIGHT_DECAY[group][global_step]."""
+
+    def __init__(self, values):
+        super().__init__()
+        self.values = Tensor(np.float32(values))
+        self.last = len(values) - 1
+
+    def construct(self, global_step):
+        return ops.gather(self.values, ops.minimum(global_step, self.last), 0)
 
 
 def _matches(selector, name):
@@ -100,6 +115,8 @@ def build_group_params(net):
         if not owned[g["name"]]:
             continue
         entry = {{"params": owned[g["name"]], "weight_decay": g["weight_decay"], **g["hparams"]}}
+        if API == "nn" and WEIGHT_DECAY and g["name"] in WEIGHT_DECAY:
+            entry["weight_decay"] = _WeightDecayTable(WEIGHT_DECAY[g["name"]])
         entry["lr"] = g["lr"] if API == "nn" else float(g["lr"][0])
         groups.append(entry)
     if API == "nn":
@@ -127,6 +144,12 @@ class PlanLR:
                 for i, group in enumerate(optimizer.param_groups):
                     group["momentum"] = Parameter(Tensor(np.float32(group["momentum"])), name=f"momentum_{{i}}")
                     self.momentum.append(group["momentum"])
+        self.weight_decay = []  # experimental: (Parameter, values); GRAPH_MODE compiles a float as a constant
+        if WEIGHT_DECAY is not None and API != "nn":
+            for i, (group, g) in enumerate(zip(optimizer.param_groups, groups)):
+                if g["name"] in WEIGHT_DECAY:
+                    group["weight_decay"] = Parameter(Tensor(np.float32(group["weight_decay"])), name=f"weight_decay_{{i}}")
+                    self.weight_decay.append((group["weight_decay"], WEIGHT_DECAY[g["name"]]))
         self.step()
 
     def step(self):
@@ -141,6 +164,8 @@ class PlanLR:
                 ops.assign(param, Tensor(np.float32("nan" if past else g["lr"][k])))
         for param, g in zip(self.momentum, self.groups):
             ops.assign(param, Tensor(np.float32(MOMENTUM[g["name"]][k])))
+        for param, values in self.weight_decay:
+            ops.assign(param, Tensor(np.float32(values[k])))
 
 
 ListLR = PlanLR  # former name
@@ -198,6 +223,9 @@ def render_python(plan, steps: int) -> str:
     if any("momentum" in g.hparam_schedulers for g in plan.groups):
         rows = evaluate_hparam(plan, "momentum", steps)
         momentum = {g.name: row.tolist() for g, row in zip(plan.groups, rows)}
+    decayed = [(g.name, row) for g, row in zip(plan.groups, evaluate_hparam(plan, "weight_decay", steps))
+               if "weight_decay" in g.hparam_schedulers]
+    weight_decay = "{" + ", ".join(f"{name!r}: {_lr_literal(row)}" for name, row in decayed) + "}" if decayed else "None"
     table = lr_table(plan, steps)
     rows = []
     for g, row in zip(plan.groups, table):
@@ -215,7 +243,7 @@ def render_python(plan, steps: int) -> str:
     return _TEMPLATE.format(
         target=mapping.target, exactness="exact update rule" if mapping.exact else "INEXACT update rule, see notes",
         notes=notes, steps=steps, api=mapping.api, base_lr=float(plan.optimizer.lr), kwargs=mapping.kwargs,
-        groups="[\n" + "\n".join(rows) + "\n]", momentum=repr(momentum),
+        groups="[\n" + "\n".join(rows) + "\n]", momentum=repr(momentum), weight_decay=weight_decay,
     )
 
 

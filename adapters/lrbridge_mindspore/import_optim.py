@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lrbridge.errors import PlanError
-from lrbridge.optim import OPTIMIZER_HPARAMS, OptimizerSpec
+from lrbridge.optim import OPTIMIZER_HPARAMS, OptimizerSpec, external_name
 
 
 @dataclass
@@ -89,12 +89,13 @@ def _nn_hparams(opt) -> tuple[str, dict, list[str]]:
     if name == "Adagrad":
         accum = _init_args(opt).get("accum", 0.1)
         return "adagrad", {"initial_accumulator_value": plain(accum)}, ["nn.Adagrad adds no eps to sqrt(sum)"]
-    return "sgd", {}, [f"optimizer nn.{name} has no plan equivalent: the plan names 'sgd' and carries its lrs only"]
+    return external_name(f"nn.{name}"), {}, [
+        f"optimizer nn.{name} is recorded as external:nn.{name}: its lrs and groups port, lrbridge builds no such optimizer"]
 
 
 def _spec(name: str, hparams: dict, weight_decay: float) -> OptimizerSpec:
     """The spec with the hyperparameters that differ from torch's defaults (the optimizer's weight decay too)."""
-    accepted = OPTIMIZER_HPARAMS[name]
+    accepted = OPTIMIZER_HPARAMS.get(name, {"weight_decay": 0.0})  # external: its weight decay alone
     given = {**hparams, "weight_decay": weight_decay}
     return OptimizerSpec(name=name, lr=0.0, hparams={k: v for k, v in given.items() if k in accepted and _differs(v, accepted[k])})
 
@@ -107,8 +108,9 @@ def _differs(a, b) -> bool:
 def _weight_decay(value, loss_scale: float, where: str) -> float:
     """The weight decay applied: MindSpore stores wd·loss_scale in float32 and unscales the gradient after."""
     if not hasattr(value, "asnumpy") and not isinstance(value, (int, float)):
-        raise PlanError(where, f"weight decay given as a {type(value).__name__} cell (a schedule): plans hold no "
-                        "weight-decay schedule; give the optimizer a float weight_decay")
+        raise PlanError(where, f"weight decay given as a {type(value).__name__} cell (a schedule): from_mindspore "
+                        "does not read weight-decay cells; give the optimizer a float weight_decay and write the "
+                        "schedule as the group's hparam_schedulers.weight_decay in the plan")
     wd = f32(value)
     return wd if loss_scale == 1.0 else wd / loss_scale
 
@@ -162,19 +164,21 @@ def read_nn(opt) -> LiveOptimizer:
 # ---------------------------------------------------------------- experimental optimizers
 
 #: mindspore.experimental.optim class -> plan optimizer name (torch's update rules and names)
-EXPERIMENTAL = {"SGD": "sgd", "Adam": "adam", "AdamW": "adamw", "RMSprop": "rmsprop", "Adagrad": "adagrad"}
+EXPERIMENTAL = {"SGD": "sgd", "Adam": "adam", "AdamW": "adamw", "RMSprop": "rmsprop", "Adagrad": "adagrad",
+                "NAdam": "nadam", "RAdam": "radam", "Adamax": "adamax", "Adadelta": "adadelta"}
 
 
 def read_experimental(opt, *, initial: bool = True) -> LiveOptimizer:
     """An experimental optimizer's ``param_groups``; each lr its ``initial_lr`` when a scheduler set one
     (``initial``), else the group's current lr Parameter."""
     cls = type(opt).__name__
-    name = EXPERIMENTAL.get(cls, "sgd")
+    name = EXPERIMENTAL.get(cls) or external_name(cls)
     notes = [] if cls in EXPERIMENTAL else [
-        f"optimizer experimental.optim.{cls} has no plan equivalent: the plan names 'sgd' and carries its lrs only"]
+        f"optimizer experimental.optim.{cls} is recorded as external:{cls}: its lrs and groups port, lrbridge builds "
+        "no such optimizer"]
     if cls == "Adam":
         notes.append("experimental Adam applies eps as eps·sqrt(1 − beta2^t) and ignores amsgrad")
-    accepted = OPTIMIZER_HPARAMS[name]
+    accepted = OPTIMIZER_HPARAMS.get(name, {"weight_decay": 0.0})
     defaults = {k: _torch_value(v) for k, v in opt.defaults.items() if k in accepted}
     spec = _spec(name, {k: v for k, v in defaults.items() if k != "weight_decay"}, float(opt.defaults.get("weight_decay", 0.0)))
     resolved = spec.resolved()

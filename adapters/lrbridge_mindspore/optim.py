@@ -16,7 +16,9 @@ gradients (see tests/adapters/lrbridge_mindspore/test_optim.py):
 Experimental optimizers get their lr from ``PlanLR`` (closed form, 0 ulp). Scheduled
 momentum is applied on both APIs by the same ``PlanLR`` (experimental: a momentum
 Parameter per group; nn: the optimizer's one momentum Parameter) or refused, saying why
-(``capability.hparam_schedule_problems``, the rule ``check`` uses too).
+(``capability.hparam_schedule_problems``, the rule ``check`` uses too). A scheduled weight
+decay: experimental Adam/AdamW get a weight_decay Parameter written by ``PlanLR``; nn.Momentum
+a weight-decay Cell per group (``params.mindspore_param_groups``).
 """
 
 from __future__ import annotations
@@ -41,7 +43,9 @@ class MappedOptimizer:
 def _nn(plan, h) -> MappedOptimizer:
     name = plan.optimizer.name
     if name == "sgd":
-        if h["momentum"] > 0 and h["dampening"] == 0 and not h["nesterov"]:
+        # nn.Momentum also for momentum 0 when a weight decay is scheduled: nn.SGD refuses a weight-decay Cell
+        wd_scheduled = any("weight_decay" in g.hparam_schedulers for g in plan.groups)
+        if (h["momentum"] > 0 or wd_scheduled) and h["dampening"] == 0 and not h["nesterov"]:
             return MappedOptimizer(name, "mindspore.nn.Momentum", "nn", {"momentum": h["momentum"]}, True)
         kw = {"momentum": h["momentum"], "dampening": h["dampening"], "nesterov": h["nesterov"]}
         return MappedOptimizer(name, "mindspore.nn.SGD", "nn", kw, True)
@@ -81,11 +85,21 @@ _EXPERIMENTAL = {
     "adamw": ("AdamW", lambda h: {"betas": tuple(h["betas"]), "eps": h["eps"], "amsgrad": h["amsgrad"]}),
     "rmsprop": ("RMSprop", lambda h: {"alpha": h["alpha"], "eps": h["eps"], "momentum": h["momentum"], "centered": h["centered"]}),
     "adagrad": ("Adagrad", lambda h: {"lr_decay": h["lr_decay"], "initial_accumulator_value": h["initial_accumulator_value"], "eps": h["eps"]}),
+    "nadam": ("NAdam", lambda h: {"betas": tuple(h["betas"]), "eps": h["eps"], "momentum_decay": h["momentum_decay"]}),
+    "radam": ("RAdam", lambda h: {"betas": tuple(h["betas"]), "eps": h["eps"]}),
+    "adamax": ("Adamax", lambda h: {"betas": tuple(h["betas"]), "eps": h["eps"]}),
+    "adadelta": ("Adadelta", lambda h: {"rho": h["rho"], "eps": h["eps"]}),
 }
 
 
 def _experimental(plan, h) -> MappedOptimizer:
     name = plan.optimizer.name
+    if name not in _EXPERIMENTAL:
+        raise UnrepresentableError("mindspore experimental", [f"no mapping for optimizer '{name}'"],
+                                   "build it yourself over lrbridge.mindspore_param_groups with the lr lists/cells")
+    if h.get("decoupled_weight_decay"):
+        raise UnrepresentableError("mindspore experimental", [f"optimizer {name}: decoupled_weight_decay=True has no "
+                                                              "MindSpore counterpart"])
     cls, kwargs = _EXPERIMENTAL[name]
     notes, exact = [], True
     if name == "adam":

@@ -10,8 +10,9 @@ Two MindSpore traps are handled here:
   weight_decay, which MindSpore applies to every parameter of the group.
 Per-group hyperparameters MindSpore's nn optimizers cannot hold (momentum,
 betas, ...) are rejected naming the group and key; lr_scale folds into the lr.
-Scheduled hyperparameters are not group_params' business (they carry the lr): the
-notes say so, and ``mindspore_optimizer`` applies a scheduled momentum or refuses.
+A scheduled weight decay is carried here, as a weight-decay Cell per group (``weight_decay``;
+applied by nn.Momentum, refused by nn.SGD). Other scheduled hyperparameters are not group_params'
+business: the notes say so, and ``mindspore_optimizer`` applies a scheduled momentum or refuses.
 """
 
 from __future__ import annotations
@@ -94,6 +95,11 @@ def mindspore_param_groups(plan, net, *, form: str | None = None, total_step: in
             out.notes.append(f"group '{g.name}' selects no parameter of the network; left out")
             continue
         entry = {"params": [by_name[n] for n in names], "lr": lrs[i], "weight_decay": float(plan.group_weight_decay(g))}
+        if "weight_decay" in g.hparam_schedulers:  # MindSpore's dynamic weight decay: a Cell of global_step
+            from .weight_decay import weight_decay_cell
+
+            steps = (total_step or plan.horizon.steps) if (form or default_form(plan, total_step)) == "list" else None
+            entry["weight_decay"] = weight_decay_cell(plan, i, steps)
         if "grad_centralization" in g.hparams:
             entry["grad_centralization"] = bool(g.hparams["grad_centralization"])
         out.append(entry)
@@ -101,7 +107,7 @@ def mindspore_param_groups(plan, net, *, form: str | None = None, total_step: in
     out.append({"order_params": params})
     from .capability import hparam_schedule_note
 
-    note = hparam_schedule_note(plan)
+    note = hparam_schedule_note(plan, held=("weight_decay",))
     if note:
         out.notes.append(note)
     if not is_static(plan) and any(plan.group_schedule(g).kind == "constant" for g in plan.groups):

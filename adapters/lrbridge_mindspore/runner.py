@@ -9,6 +9,27 @@ Forms: ``list`` and ``cell`` go through ``group_lrs`` (the same carriers
 ``mindspore_param_groups`` emits) into ``nn.SGD``, called with gradient
 tuples (its construct is jitted, so in GRAPH_MODE it runs as a compiled graph);
 ``experimental`` is ``mindspore.experimental.optim.SGD`` stepped by ``PlanLR``.
+
+The experimental loop measured is the one MindSpore's tutorials write::
+
+    grad_fn = mindspore.value_and_grad(net, None, opt.parameters)
+
+    @mindspore.jit
+    def train_step(x):
+        loss, grads = grad_fn(x)
+        opt(grads)
+        return loss
+
+    for x in data:
+        train_step(x)
+        sched.step()          # PlanLR: one compiled write of every group's lr
+
+with ``net`` the probe loss Σ_g Σ_i w_g[i]·x[i] (its gradient is the one-hot
+input x exactly). Unjitted, experimental SGD makes one jitted call per group and
+step (≈ 1 ms each, measured); the jitted step is one call for every group. In a
+batch (``probe_experimental_batch``) many plans' groups share one optimizer, each
+plan with its own ``PlanLR``; their writes go out in one compiled call per step,
+and the optimizer with its compiled step is reused by later batches.
 """
 
 from __future__ import annotations
@@ -40,27 +61,84 @@ def _probe_params(n_groups: int, chunk: int):
     return [Parameter(Tensor(np.zeros(chunk, np.float32)), name=f"lrbridge_probe_{i}") for i in range(n_groups)]
 
 
-def _run(opt, params, steps: int, chunk: int, after_step=None) -> np.ndarray:
-    """Step ``opt`` with one-hot gradients; return −params per step, shape (groups, steps)."""
-    from mindspore import Tensor, mutable, ops
+def _onehots(chunk: int) -> list:
+    from mindspore import Tensor
+
+    return [Tensor(row) for row in np.eye(chunk, dtype=np.float32)]
+
+
+def _nn_step(opt, n_params: int, chunk: int):
+    """``step(j)``: one ``opt`` call with the one-hot gradient of slot j mod chunk for every parameter."""
+    from mindspore import mutable
 
     # mutable: the gradients are graph inputs, not constants (a constant tuple would be
     # compiled into the graph and recompiled whenever its values change).
-    onehot = [Tensor(row) for row in np.eye(chunk, dtype=np.float32)]
-    grads = [mutable(tuple(row for _ in params)) for row in onehot]
+    grads = [mutable(tuple(row for _ in range(n_params))) for row in _onehots(chunk)]
+    return lambda j: opt(grads[j % chunk])
+
+
+def _probe_loss(params):
+    """The probe network: loss(x) = Σ_g Σ_i w_g[i]·x[i], so ∂loss/∂w_g = x for every group (exactly)."""
+    from mindspore import ParameterTuple, nn
+
+    class ProbeLoss(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.weights = ParameterTuple(params)
+
+        def construct(self, x):
+            loss = (self.weights[0] * x).sum()
+            for i in range(1, len(self.weights)):
+                loss = loss + (self.weights[i] * x).sum()
+            return loss
+
+    return ProbeLoss()
+
+
+def _jit_train_step(opt, params, chunk: int):
+    """``step(j)``: the training step MindSpore's tutorials write, ``value_and_grad`` of the probe loss
+    then ``opt(grads)``, compiled whole by ``mindspore.jit`` (one compiled call for every group), fed
+    the one-hot input of slot j mod chunk."""
+    import mindspore as ms
+
+    grad_fn = ms.value_and_grad(_probe_loss(params), None, opt.parameters)
+
+    @ms.jit
+    def train_step(x):
+        loss, grads = grad_fn(x)
+        opt(grads)
+        return loss
+
+    onehot = _onehots(chunk)
+    return lambda j: train_step(onehot[j % chunk])
+
+
+def _run(step, params, steps: int, chunk: int, after_step=None, ends=()) -> np.ndarray:
+    """Call ``step(j)`` (one optimizer step with one-hot gradients at slot j mod chunk), then
+    ``after_step(j)``, for j < steps; return −params per step, shape (groups, steps).
+
+    The vectors are read (and zeroed) at the end of every chunk and after step e − 1 for each e in
+    ``ends`` (a batched plan's length): past its horizon a plan's lr may be NaN ('error' cells), and
+    NaN·0 would overwrite the slots of its earlier steps still waiting in the vector.
+    """
+    from mindspore import Tensor, ops
+
     zeros = Tensor(np.zeros(chunk, np.float32))
     out = np.empty((len(params), steps), np.float64)
+    reads = {e - 1 for e in ends}
+    first = 0  # first step not read yet (always in the current chunk)
     for j in range(steps):
-        opt(grads[j % chunk])
+        step(j)
         if after_step is not None:
-            after_step()
-        if j % chunk == chunk - 1 or j == steps - 1:
-            lo = j - j % chunk
+            after_step(j)
+        if j % chunk == chunk - 1 or j == steps - 1 or j in reads:
+            lo, hi = first % chunk, j % chunk + 1
             for g, p in enumerate(params):
-                out[g, lo : j + 1] = -p.asnumpy()[: j + 1 - lo].astype(np.float64)
+                out[g, first : j + 1] = -p.asnumpy()[lo:hi].astype(np.float64)
                 # ops.assign, not set_data: in PyNative set_data detaches the Parameter from
                 # the optimizer's captured copy, which then stops showing the updates.
                 ops.assign(p, zeros)
+            first = j + 1
     return out
 
 
@@ -87,7 +165,7 @@ def probe_nn(plan, steps: int, form: str, mode: str, start: int = 0, chunk: int 
         opt = nn.SGD(groups, learning_rate=float(plan.optimizer.lr), momentum=0.0, weight_decay=0.0)
         if start:
             ops.assign(opt.global_step, Tensor([start], ms.int32))
-        return _run(opt, params, steps, chunk)
+        return _run(_nn_step(opt, len(params), chunk), params, steps, chunk)
 
 
 #: most probe groups in one batched ``nn.SGD`` (GRAPH_MODE compile time grows faster than linearly with them)
@@ -100,9 +178,11 @@ def _padded(lrs, length: int) -> list:
     return [lr + [lr[-1]] * (length - len(lr)) if isinstance(lr, list) else lr for lr in lrs]
 
 
-def probe_nn_batch(cases, form: str, mode: str, chunk: int = 256) -> list:
+def probe_nn_batch(cases, form, mode: str, chunk: int = 256) -> list:
     """``(plan, steps)`` cases measured together through one ``nn.SGD`` holding every plan's probe groups.
 
+    ``form``: 'list' or 'cell' for every case, or one per case: list and cell groups share one
+    optimizer (MindSpore computes each group's lr by its own carrier; one loop serves both forms).
     Every case's groups get the carriers ``group_lrs`` gives it (list lrs padded to a common length);
     the optimizer runs for the longest case. Plans whose lrs are all static (floats) and dynamic ones
     are never mixed: MindSpore would wrap the floats in ``_ConvertToCell`` and change them. Returns
@@ -113,10 +193,11 @@ def probe_nn_batch(cases, form: str, mode: str, chunk: int = 256) -> list:
 
     from .params import group_lrs
 
+    forms = [form] * len(cases) if isinstance(form, str) else list(form)
     built, out = [], [None] * len(cases)
-    for i, (plan, steps) in enumerate(cases):
+    for i, ((plan, steps), f) in enumerate(zip(cases, forms)):
         try:
-            built.append((i, group_lrs(plan, form, _list_total(plan, steps) if form == "list" else None)))
+            built.append((i, group_lrs(plan, f, _list_total(plan, steps) if f == "list" else None)))
         except Exception as exc:
             out[i] = exc
     if not built:
@@ -133,19 +214,23 @@ def probe_nn_batch(cases, form: str, mode: str, chunk: int = 256) -> list:
             rows.append((i, len(groups) - len(lrs), len(groups)))
         first = cases[built[0][0]][0]
         opt = nn.SGD(groups, learning_rate=float(first.optimizer.lr), momentum=0.0, weight_decay=0.0)
-        lr = _run(opt, params, longest, chunk)
+        # past an 'error' horizon a cell gives NaN: read such a plan's slots when its steps end
+        ends = [cases[i][1] for i, _ in built if cases[i][0].horizon.past == "error"]
+        lr = _run(_nn_step(opt, len(params), chunk), params, longest, chunk, ends=ends)
     for i, lo, hi in rows:
         out[i] = lr[lo:hi, : cases[i][1]]
     return out
 
 
-def _sub_batches(cases, max_groups: int):
-    """Indices of ``(plan, steps)`` cases in batches of at most ``max_groups`` groups, similar lengths together."""
+def _sub_batches(cases, max_groups: int, max_ratio: float | None = None):
+    """Indices of ``(plan, steps)`` cases in batches of at most ``max_groups`` groups, similar lengths together
+    (``max_ratio``: the longest case of a batch at most that many times its shortest)."""
     order = sorted(range(len(cases)), key=lambda i: cases[i][1])
     batch, size = [], 0
     for i in order:
         g = len(cases[i][0].groups)
-        if batch and size + g > max_groups:
+        too_long = max_ratio is not None and batch and cases[i][1] > max_ratio * max(1, cases[batch[0]][1])
+        if batch and (size + g > max_groups or too_long):
             yield batch
             batch, size = [], 0
         batch.append(i)
@@ -155,7 +240,12 @@ def _sub_batches(cases, max_groups: int):
 
 
 def probe_experimental(plan, steps: int, mode: str, start: int = 0, chunk: int = 256) -> np.ndarray:
-    """Applied lr through ``mindspore.experimental.optim.SGD`` driven by ``PlanLR`` (resumed at ``start``)."""
+    """Applied lr through ``mindspore.experimental.optim.SGD`` driven by ``PlanLR`` (resumed at ``start``).
+
+    The loop measured is the one MindSpore's tutorials write: a ``mindspore.jit`` train step
+    (``value_and_grad`` of the probe loss, then ``opt(grads)``: one compiled call for every
+    group), then ``sched.step()``.
+    """
     from mindspore.experimental import optim as xoptim
 
     from .experimental import PlanLR
@@ -169,7 +259,112 @@ def probe_experimental(plan, steps: int, mode: str, start: int = 0, chunk: int =
             for group, g in zip(opt.param_groups, plan.groups):
                 group["initial_lr"] = float(plan.group_base_lr(g))
         sched = PlanLR(opt, plan, last_epoch=start - 1)
-        return _run(opt, params, steps, chunk, after_step=sched.step)
+        return _run(_jit_train_step(opt, params, chunk), params, steps, chunk, after_step=lambda j: sched.step())
+
+
+#: most probe groups in one batched experimental ``SGD`` (each call of its jitted train step costs
+#: ≈ 1 ms plus ≈ 0.07 ms per group, measured on CPU)
+MAX_EXPERIMENTAL_GROUPS = 32
+
+
+class _Groups:
+    """Param groups lo..hi−1 of an experimental optimizer, as ``PlanLR`` sees an optimizer: one plan's
+    share of a batch."""
+
+    def __init__(self, optimizer, lo: int, hi: int):
+        self.param_groups = optimizer.param_groups[lo:hi]
+        self.lrs = optimizer.lrs[lo:hi]
+
+
+class _SharedWrites:
+    """The writer every ``PlanLR`` of a batch hands its (Parameter, value) pairs to; ``flush()`` writes the
+    latest value of every lr Parameter of the optimizer with one ``ParamWriter`` call: one compiled call
+    per step, not one per plan, and the same Parameters every time (so it compiles once)."""
+
+    def __init__(self, lrs):
+        from .experimental import ParamWriter
+
+        self.lrs = list(lrs)
+        self.write = ParamWriter()
+        self.reset()
+
+    def reset(self) -> None:
+        """Every lr back to 0 (groups no plan of the batch uses apply 0)."""
+        self.latest = {id(p): (p, 0.0) for p in self.lrs}
+
+    def __call__(self, writes) -> None:
+        for param, value in writes:
+            self.latest[id(param)] = (param, value)
+
+    def flush(self) -> None:
+        self.write(list(self.latest.values()))
+
+
+class _ExperimentalRig:
+    """An experimental ``SGD`` over ``size`` probe groups with its jitted train step and lr writer, kept
+    and reused by every batch of one mode and size: compiling them costs ≈ 0.15 s per group (measured),
+    more than most plans' steps. Reuse carries nothing from one batch to the next: the probe vectors are
+    zeroed at every read, the lrs are written by each batch's ``PlanLR``s before the first step, and SGD
+    with momentum 0 applies the gradient itself (its ``accum`` is overwritten at every step)."""
+
+    CHUNK = 256
+
+    def __init__(self, size: int):
+        from mindspore.experimental import optim as xoptim
+
+        self.params = _probe_params(size, self.CHUNK)
+        self.opt = xoptim.SGD([{"params": [p], "lr": 0.0} for p in self.params], lr=0.0)
+        self.step = _jit_train_step(self.opt, self.params, self.CHUNK)
+        self.writes = _SharedWrites(self.opt.lrs)
+
+    def run(self, cases) -> list:
+        """``(plan, steps)`` cases (at most ``size`` groups in all): per case a (groups, steps) array."""
+        from .experimental import PlanLR
+
+        self.writes.reset()
+        scheds, rows, lo = [], [], 0
+        for plan, steps in cases:
+            hi = lo + len(plan.groups)
+            scheds.append((PlanLR(_Groups(self.opt, lo, hi), plan, writer=self.writes), steps))
+            rows.append((lo, hi))
+            lo = hi
+        self.writes.flush()
+
+        def after_step(j: int) -> None:
+            for sched, steps in scheds:
+                if j + 1 < steps:  # its next step is measured (stepping past an 'error' horizon raises)
+                    sched.step()
+            self.writes.flush()
+
+        lr = _run(self.step, self.params, max(steps for _, steps in cases), self.CHUNK, after_step=after_step)
+        return [lr[lo:hi, :steps] for (lo, hi), (_, steps) in zip(rows, cases)]
+
+
+_RIGS: dict[tuple[str, int], _ExperimentalRig] = {}
+
+
+def probe_experimental_batch(cases, mode: str) -> list:
+    """``(plan, steps)`` cases measured together: one experimental ``SGD`` holding every plan's probe
+    groups, one ``PlanLR`` per plan over its own groups, the jitted train step of ``probe_experimental``.
+
+    Each step: one compiled train step for all groups, every plan's ``sched.step()``, then one compiled
+    write of every lr. The optimizer (``_ExperimentalRig``, 4, 8, 16 or 32 groups: the next size up)
+    is reused by later batches; one that raised is dropped. Returns per case a (groups, steps) array;
+    an exception raises (the caller isolates it).
+    """
+    n = sum(len(plan.groups) for plan, _ in cases)
+    size = 4
+    while size < n:
+        size *= 2
+    with execution_mode(mode):
+        key = (mode, size)
+        if key not in _RIGS:
+            _RIGS[key] = _ExperimentalRig(size)
+        try:
+            return _RIGS[key].run(cases)
+        except Exception:
+            _RIGS.pop(key, None)  # a crash may leave it half-stepped
+            raise
 
 
 class MindSporeRunner:
@@ -208,10 +403,10 @@ class MindSporeRunner:
     def measure_batch(self, cases) -> list:
         """``(plan, steps, target)`` cases: per case the applied lr or the exception that case raised.
 
-        ``list`` and ``cell`` forms: cases of one mode and form share ``nn.SGD`` optimizers of up to
-        ``MAX_BATCH_GROUPS`` probe groups (one GRAPH_MODE compile for each), a failing batch bisected
-        to the case that makes it fail. ``experimental``: one optimizer per case (its SGD runs one
-        jitted call per group and step, so batching would save nothing).
+        ``list`` and ``cell`` forms: cases of one mode (both forms) share ``nn.SGD`` optimizers of up to
+        ``MAX_BATCH_GROUPS`` probe groups (one GRAPH_MODE compile for each); ``experimental``: cases
+        of one mode share experimental ``SGD`` optimizers of up to ``MAX_EXPERIMENTAL_GROUPS`` groups
+        (``probe_experimental_batch``). A failing batch is bisected to the case that makes it fail.
         """
         from lrbridge.conformance.engine import isolate
 
@@ -221,19 +416,31 @@ class MindSporeRunner:
         kinds: dict[tuple, list[int]] = {}
         for i, (plan, steps, target) in enumerate(cases):
             form = target.form or "list"
-            kinds.setdefault((target.mode, form, form != "experimental" and is_static(plan)), []).append(i)
-        for (mode, form, _), idx in kinds.items():
-            if form == "experimental":
-                for i in idx:
-                    try:
-                        out[i] = probe_experimental(cases[i][0], cases[i][1], mode)
-                    except Exception as exc:
-                        out[i] = exc
+            kind = "experimental" if form == "experimental" else "nn"
+            if kind == "experimental" and any(g.hparam_schedulers for g in plan.groups):
+                # its PlanLR turns group momentum / weight decay into Parameters of the optimizer:
+                # measured on a fresh optimizer of its own, never on the shared, reused one
+                try:
+                    out[i] = probe_experimental(plan, int(steps), target.mode)
+                except Exception as exc:
+                    out[i] = exc
                 continue
+            kinds.setdefault((target.mode, kind, kind == "nn" and is_static(plan)), []).append(i)
+        for (mode, kind, _), idx in kinds.items():
             mine = [(cases[i][0], int(cases[i][1])) for i in idx]
-            for part in _sub_batches(mine, MAX_BATCH_GROUPS):
-                results = isolate(lambda sub: probe_nn_batch([mine[j] for j in sub], form, mode), part,
-                                  label=f"mindspore/{mode}/{form}")
+            forms = [cases[i][2].form or "list" for i in idx]
+            if kind == "experimental":
+                limit = MAX_EXPERIMENTAL_GROUPS
+                probe = lambda sub, mine=mine, mode=mode: probe_experimental_batch([mine[j] for j in sub], mode)  # noqa: E731
+            else:
+                limit = MAX_BATCH_GROUPS
+                probe = lambda sub, mine=mine, mode=mode, forms=forms: probe_nn_batch(  # noqa: E731
+                    [mine[j] for j in sub], [forms[j] for j in sub], mode)
+            # experimental: the optimizer is reused across batches (no compile per batch), so a batch may as
+            # well be cut where lengths grow: every step costs the whole batch until its longest plan ends
+            ratio = 2.0 if kind == "experimental" else None
+            for part in _sub_batches(mine, limit, ratio):
+                results = isolate(probe, part, label=f"mindspore/{mode}/{kind}")
                 for j, r in zip(part, results):
                     out[idx[j]] = r
         return out
@@ -248,7 +455,7 @@ def measure_momentum(plan, steps: int, mode: str = "pynative", api: str = "exper
 
     The plan's optimizer must be SGD; every group gets one float32 scalar named after it.
     """
-    from mindspore import Parameter, Tensor, mutable, ops
+    from mindspore import Parameter, Tensor
 
     from lrbridge.conformance.momentum import momentum_from_updates
     from lrbridge.reference import evaluate
@@ -259,14 +466,46 @@ def measure_momentum(plan, steps: int, mode: str = "pynative", api: str = "exper
         params = [Parameter(Tensor(np.zeros(1, np.float32)), name=f"{g.name}.w") for g in plan.groups]
         built = mindspore_optimizer(plan, params, api=api, form="list", total_step=steps)
         # the probe's Parameters in optimizer order (order_params keeps the plan's group order)
-        ones = tuple(Tensor(np.ones(1, np.float32)) for _ in params)
-        zero = Tensor(np.zeros(1, np.float32))
-        deltas = np.empty((len(params), steps), np.float64)
-        for k in range(steps):
-            built.optimizer(mutable(ones))
-            for g, p in enumerate(params):
-                deltas[g, k] = -float(p.asnumpy()[0])
-                ops.assign(p, zero)
-            if built.scheduler is not None:
-                built.scheduler.step()
+        deltas = _updates(built, params, steps, start=0.0, grad=1.0)
     return momentum_from_updates(deltas, evaluate(plan, steps, dtype=np.float32))
+
+
+def measure_weight_decay(plan, steps: int, mode: str = "pynative", api: str = "experimental",
+                         form: str = "list") -> np.ndarray:
+    """Weight decay each group really applied at steps 0..steps−1 through ``mindspore_optimizer(plan, ...,
+    api=api, form=form)`` and its ``PlanLR``, from the parameter updates (``lrbridge.conformance.weight_decay``).
+
+    Zero gradients on float32 scalars reset to 1 after every step: the plan's optimizer must be one whose
+    zero-gradient update is the decay alone (AdamW; SGD without momentum, nn.Momentum with momentum 0).
+    """
+    from mindspore import Parameter, Tensor
+
+    from lrbridge.conformance.weight_decay import weight_decay_from_updates
+    from lrbridge.reference import evaluate
+
+    from .optim import mindspore_optimizer
+
+    with execution_mode(mode):
+        params = [Parameter(Tensor(np.ones(1, np.float32)), name=f"{g.name}.w") for g in plan.groups]
+        built = mindspore_optimizer(plan, params, api=api, form=form, total_step=steps if form == "list" else None)
+        deltas = _updates(built, params, steps, start=1.0, grad=0.0)
+    return weight_decay_from_updates(deltas, evaluate(plan, steps, dtype=np.float32))
+
+
+def _updates(built, params, steps: int, *, start: float, grad: float) -> np.ndarray:
+    """start − p after each step of ``built.optimizer`` from p = start with a constant gradient, per group,
+    ``built.scheduler`` stepped after each: (groups, steps). The scalar probes of the hyperparameter
+    measurements (momentum: start 0, gradient 1; weight decay: start 1, gradient 0)."""
+    from mindspore import Tensor, mutable, ops
+
+    grads = tuple(Tensor(np.full(1, grad, np.float32)) for _ in params)
+    reset = Tensor(np.full(1, start, np.float32))
+    deltas = np.empty((len(params), steps), np.float64)
+    for k in range(steps):
+        built.optimizer(mutable(grads))
+        for g, p in enumerate(params):
+            deltas[g, k] = start - float(p.asnumpy()[0])
+            ops.assign(p, reset)  # not set_data: see _run
+        if built.scheduler is not None:
+            built.scheduler.step()
+    return deltas

@@ -26,5 +26,11 @@ def to_mindspore_schedule(plan, group=0):
     from .cells import PlanSchedule
 
     g = plan.groups[group_index(plan, group)]
-    hold = plan.horizon.steps - 1 if plan.horizon.past == "hold" else None
-    return PlanSchedule(plan.group_schedule(g), plan.group_base_lr(g), g.lr_scale, hold_last=hold)
+    hold, stop = horizon_clamps(plan)
+    return PlanSchedule(plan.group_schedule(g), plan.group_base_lr(g), g.lr_scale, hold_last=hold, stop_at=stop)
+
+
+def horizon_clamps(plan) -> tuple[int | None, int | None]:
+    """(hold_last, stop_at) of a plan's cells: ``hold`` clamps k to steps − 1; ``error`` gives NaN from steps on."""
+    h = plan.horizon
+    return (h.steps - 1 if h.past == "hold" else None), (h.steps if h.past == "error" else None)

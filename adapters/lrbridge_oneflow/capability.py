@@ -22,7 +22,7 @@ def check(plan, mode: str | None = None, *, optimizer: bool = True, **_options) 
     """Representability of ``plan`` in OneFlow ``mode`` ("eager" default, or "graph").
 
     ``optimizer=False`` leaves the optimizer mapping out (``to_oneflow`` schedules an
-    optimizer the caller already built).
+    optimizer the caller already built); so does an ``external:`` optimizer (always the caller's).
     """
     mode = mode or "eager"
     if mode not in MODES:
@@ -30,9 +30,13 @@ def check(plan, mode: str | None = None, *, optimizer: bool = True, **_options) 
     ex = export(plan, mode)
     reasons = list(ex.reasons)
     alternative = ex.alternative
-    if optimizer:
+    notes = list(ex.notes)
+    if optimizer and plan.optimizer.is_external:
+        # an optimizer lrbridge does not build is the user's own: only its schedule is lrbridge's to check
+        notes.append(f"{plan.optimizer.name}: build it over lrbridge.oneflow_param_groups; PlanLR schedules it")
+    elif optimizer:
         problems = optimizer_problems(plan)
         reasons += problems
         if problems and not alternative:
             alternative = "the optimizer settings named (e.g. SGD dampening 0), which OneFlow applies as torch does"
-    return CheckResult("oneflow", mode, not reasons, reasons, alternative if reasons else None, list(ex.notes))
+    return CheckResult("oneflow", mode, not reasons, reasons, alternative if reasons else None, notes)

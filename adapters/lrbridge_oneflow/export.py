@@ -35,6 +35,8 @@ from .lowering import _Ctx, lower
 MAX_GRAPH_TABLE = 1 << 20
 
 PLAN_LR = "lrbridge.PlanLR"
+#: the lr scale nn.Graph applies past an ``error`` horizon: NaN, which an update can never apply silently
+PAST_ERROR_SCALE = float("nan")
 EAGER_ALTERNATIVE = "eager mode (lrbridge.to_oneflow(plan, optimizer)), which runs it exactly"
 
 
@@ -59,8 +61,18 @@ class Export:
         return not self.reasons
 
     def to_json(self) -> dict:
-        return {"mode": self.mode, "groups": self.groups, "scheduler": self.scheduler, "graph_conf": self.graph_conf,
+        """As JSON data; graph confs (also inside a PlanLR spec) in protobuf's JSON form (NaN as the string "NaN")."""
+        return {"mode": self.mode, "groups": self.groups, "scheduler": _proto_json(self.scheduler), "graph_conf": _proto_json(self.graph_conf),
                 "reasons": self.reasons, "alternative": self.alternative, "notes": self.notes}  # fmt: skip
+
+
+def _proto_json(value):
+    """``value`` with NaN floats written "NaN", as protobuf's JSON mapping does (plain JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {k: _proto_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_proto_json(v) for v in value]
+    return "NaN" if isinstance(value, float) and value != value else value
 
 
 def _horizon(plan) -> int:
@@ -116,7 +128,7 @@ def export_eager(plan) -> Export:
     fold = lr_scale_fold_problem(plan, s)
     if fold:
         why.append(fold)
-    if plan.horizon.past == "hold":
+    if plan.horizon.past == "hold" and not plan.holds_as_it_continues():  # settled: holding is continuing
         why.append(f"OneFlow schedulers do not hold the lr past horizon.steps={plan.horizon.steps}")
     if plan.horizon.past == "error":
         why.append(f"OneFlow schedulers do not stop at horizon.steps={plan.horizon.steps} (PlanLR refuses to apply a step past it)")
@@ -153,42 +165,66 @@ def _after(conf: dict, steps: int, scale: float) -> dict:
 
 
 def _past_horizon(conf: dict, plan, node=None, base: float = 1.0) -> dict:
-    """The ``hold`` policy on a conf: the held lr appended (``error`` plans are refused before)."""
+    """The ``hold`` policy on one group's conf: the held lr appended (``error``: ``_stop_at_horizon``, once)."""
     if plan.horizon.past == "hold" and node is not None:
         return _hold_conf(conf, node, base, plan.horizon.steps)
     return conf
 
 
-def error_horizon_reason(plan) -> str | None:
-    """nn.Graph computes the lr in its kernel from the train step: nothing can raise at a step."""
+def _stop_at_horizon(conf: dict, plan) -> tuple[dict, str | None]:
+    """An ``error`` horizon of N steps in nn.Graph: ``conf`` for steps < N, then NaN × the base lr; with the note.
+
+    The kernel computes every step's lr and nothing in a compiled graph can raise, so a
+    graph step past N applies NaN (measured: OneFlow 0.9 compiles a NaN scale and the
+    update writes NaN into every element of the group's parameters): never a silently
+    different lr. The natural loop of N graph calls applies lr(0..N−1) only.
+    """
     h = plan.horizon
     if h.past != "error":
-        return None
-    return (f"horizon.past is 'error' but nn.Graph cannot stop training at step {h.steps} (its kernel computes every "
-            f"step's lr; nothing raises); set horizon.past to 'hold' (nn.Graph then holds lr({h.steps - 1})) or run eager")
+        return conf, None
+    note = (f"horizon.past 'error': nn.Graph applies the plan's lr for steps 0..{h.steps - 1}; a graph step past "
+            f"horizon.steps={h.steps} applies lr NaN (it writes NaN into the parameters; a compiled graph cannot raise)")
+    return _after(conf, h.steps, PAST_ERROR_SCALE), note
+
+
+def table_steps(plan) -> int | None:
+    """Entries of the exact table nn.Graph runs (it holds the last one past them), or None when none is exact.
+
+    ``hold`` and ``error``: the horizon N. ``continue``: max(N, s + 1) where the lr is constant from
+    step s on (``Plan.lr_settles_at``): holding lr(s) is then the formulas continued. None when the
+    lr is not provably constant from any step on.
+    """
+    h = plan.horizon
+    if h.past != "continue":
+        return h.steps
+    settled = plan.lr_settles_at()
+    return None if settled is None else max(h.steps or 0, settled + 1)
 
 
 def table_conf(plan) -> tuple[dict | None, str | None]:
-    """The exact table nn.Graph applies for the whole horizon (one piecewise entry per step), or why none.
+    """The exact table nn.Graph applies (one piecewise entry per step, ``table_steps``), or why none.
 
     One conf serves every group: absolute values when every group's (lr_scale-free) curve is the
     same, else scales of the base lr when the curves differ only by that factor (nn.Graph multiplies
-    each group's base lr by the conf). Past the horizon a table holds its last entry: exact for
-    ``hold``, NaN-guarded for ``error``, different from the plan for ``continue`` (refused).
+    each group's base lr by the conf). Past its end a table holds its last entry: exact for
+    ``hold``, NaN-guarded for ``error`` (``_stop_at_horizon``), and for ``continue`` exact when the table
+    reaches the step from which the lr is constant; without such a step refused.
     """
     from lrbridge.reference import evaluate
 
     h = plan.horizon
-    if h.steps is None:
-        return None, "an exact table needs horizon.steps (the plan sets none)"
-    if h.past != "hold":
+    n = table_steps(plan)
+    if n is None and h.steps is None:
+        return None, f"an exact table needs horizon.steps (the plan sets none) or an lr that is {_UNSETTLED}"
+    if n is None:
         return None, (f"an exact table covers horizon.steps={h.steps} but past it holds lr({h.steps - 1}) where the plan "
-                      f"{'continues' if h.past == 'continue' else 'raises'}; set horizon.past to 'hold' to get the table")
-    if h.steps > MAX_GRAPH_TABLE:
-        return None, f"an exact table of horizon.steps={h.steps} entries exceeds MAX_GRAPH_TABLE={MAX_GRAPH_TABLE}"
+                      f"continues (its lr is not {_UNSETTLED}); set horizon.past to 'hold' (or 'error') to get the table")
+    if n > MAX_GRAPH_TABLE:
+        covers = f"horizon.steps={h.steps}" if n == h.steps else f"steps 0..{n - 1} (the lr settles at step {n - 1})"
+        return None, f"an exact table of {covers} entries exceeds MAX_GRAPH_TABLE={MAX_GRAPH_TABLE}"
     unscaled = plan.model_copy(update={"groups": tuple(g.model_copy(update={"lr_scale": 1.0}) for g in plan.groups)})
-    rows = evaluate(unscaled, h.steps)
-    bounds = list(range(h.steps - 1))  # the kernel: segment i for bounds[i-1] < k <= bounds[i]
+    rows = evaluate(unscaled, n)
+    bounds = list(range(n - 1))  # the kernel: segment i for bounds[i-1] < k <= bounds[i]
     if all(np.array_equal(r, rows[0]) for r in rows):
         conf = {"piecewise_constant_conf": {"boundaries": bounds, "values": rows[0].tolist()}}
     else:
@@ -204,6 +240,17 @@ def table_conf(plan) -> tuple[dict | None, str | None]:
                           "nn.Graph copies one scheduler conf into every group and varies only the base lr and lr_scale")
         conf = {"piecewise_scaling_conf": {"boundaries": bounds, "scales": scales[0].tolist()}}
     return conf, None
+
+
+#: why a ``continue`` plan gets no table: its lr may change at any step past the table
+_UNSETTLED = "provably constant from any step on"
+
+
+def continued_table_note(plan) -> str:
+    """Why holding the table's last entry is exact for a ``continue`` plan (see ``table_steps``)."""
+    n = table_steps(plan)
+    return (f"horizon.past 'continue': past step {n - 1} the table holds lr({n - 1}), which is exact because "
+            f"every group's lr is constant from step {plan.lr_settles_at()} on (the schedules settle there)")
 
 
 def export_graph(plan) -> Export:
@@ -223,12 +270,7 @@ def export_graph(plan) -> Export:
                 "as a constant when the graph is built"
             )
     if ex.reasons:
-        ex.alternative = EAGER_ALTERNATIVE + " (eager OneFlow applies scheduled momentum/beta1)"
-        return ex
-    why_error = error_horizon_reason(plan)
-    if why_error:
-        ex.reasons.append(why_error)
-        ex.alternative = EAGER_ALTERNATIVE + " (PlanLR raises at the step past the horizon); or horizon.past 'hold'"
+        ex.alternative = EAGER_ALTERNATIVE + " (eager OneFlow applies scheduled momentum/beta1/weight_decay)"
         return ex
     paths = _group_paths(plan)
     confs, why = [], []
@@ -253,8 +295,13 @@ def export_graph(plan) -> Export:
             ex.alternative = _alternative(plan, ex.reasons)
             return ex
         ex.graph_conf = table
-        ex.notes.append(f"nn.Graph runs an exact table of {plan.horizon.steps} steps (no kernel schedule fits: "
+        ex.notes.append(f"nn.Graph runs an exact table of {table_steps(plan)} steps (no kernel schedule fits: "
                         + "; ".join(why) + ")")
+        if plan.horizon.past == "continue":
+            ex.notes.append(continued_table_note(plan))
+    ex.graph_conf, stop_note = _stop_at_horizon(ex.graph_conf, plan)
+    if stop_note:
+        ex.notes.append(stop_note)
     native = None
     if kernel_ok and all(s == scheds[0] for s in scheds) and plan.horizon.past == "continue":
         native = lower(scheds[0], bases, _Ctx("scheduler", _horizon(plan), tuple(bases))).native
@@ -297,7 +344,7 @@ def _alternative(plan, reasons: list[str]) -> str:
     if any("differ in shape" in r for r in reasons):
         out += "; or one optimizer per distinct group schedule, each passed to graph.add_optimizer with its own lr_sch"
     elif any("set horizon.past to 'hold'" in r for r in reasons):
-        out += "; or horizon.past 'hold' (nn.Graph then runs an exact table)"
+        out += "; or horizon.past 'hold' or 'error' (nn.Graph then runs an exact table)"
     return out
 
 

@@ -18,7 +18,9 @@ Semantics imported (OneFlow 0.9, ``oneflow/nn/optimizer/*.py``):
   just passed, the graph kernel at the last passed milestone with rescaling; mixed
   flags become per-stage offsets (a restart-clock wrapper around the stage);
 - WarmupLR is a Sequential of LinearLR/ConstantLR and the main scheduler;
-- eager ignores ``lr_scale``; nn.Graph applies it (``graph=True``).
+- eager ignores ``lr_scale``; nn.Graph applies it (``graph=True``);
+- ReduceLROnPlateau (no LRScheduler subclass) takes a per-group ``min_lr`` list: one
+  ReduceOnPlateau per group, each with its min_lr (``export`` writes the list back).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 from lrbridge.errors import PlanError
 from lrbridge.groups import ParamGroup
-from lrbridge.optim import OPTIMIZER_HPARAMS, OptimizerSpec
+from lrbridge.optim import OPTIMIZER_HPARAMS, OptimizerSpec, external_name
 from lrbridge.plan import Horizon, ImportResult, Plan
 from lrbridge.schedules import Chained, Constant, Sequential, Tabulated, Warmup
 from lrbridge.vocabulary import QUIRKS, node
@@ -119,11 +121,28 @@ def schedule_from_spec(spec: dict, where: str = "scheduler", graph: bool = False
         raise PlanError(f"{where}.kwargs", f"{cls} needs {exc.args[0]!r}") from None
 
 
+def group_schedules_from_spec(spec: dict | None, n_groups: int, graph: bool = False) -> list:
+    """One IR node per param group: the spec's node for every group, except a ReduceLROnPlateau whose
+    ``min_lr`` is a per-group list (OneFlow's class takes one, as torch's does): a ReduceOnPlateau per
+    group with its own min_lr (what ``export`` writes back as the same list)."""
+    if spec is None:
+        return [Constant()] * n_groups
+    mins = spec.get("kwargs", {}).get("min_lr") if spec.get("class") == "ReduceLROnPlateau" else None
+    if not isinstance(mins, (list, tuple)):
+        return [schedule_from_spec(spec, "scheduler", graph)] * n_groups
+    if len(mins) != n_groups:
+        raise PlanError("scheduler.kwargs.min_lr", f"ReduceLROnPlateau has {len(mins)} min_lrs for {n_groups} param groups; "
+                        "give one per group (or a single number)")
+    return [schedule_from_spec({**spec, "kwargs": {**spec["kwargs"], "min_lr": float(m)}}, "scheduler", graph) for m in mins]
+
+
 def optimizer_spec(name: str, options: dict) -> OptimizerSpec:
     """A torch-named OptimizerSpec from a OneFlow optimizer class name and its group options."""
     canon = {"SGD": "sgd", "Adam": "adam", "AdamW": "adamw", "RMSprop": "rmsprop", "Adagrad": "adagrad"}.get(name)
-    if canon is None:
-        raise PlanError("optimizer", f"cannot import OneFlow optimizer {name!r}; importable: SGD, Adam, AdamW, RMSprop, Adagrad")
+    if canon is None:  # LAMB, LBFGS, FTRL, ...: the schedule and groups port, the optimizer is the user's
+        wd = options.get("weight_decay")
+        hp = {"weight_decay": float(wd)} if isinstance(wd, (int, float)) and wd else {}
+        return OptimizerSpec(name=external_name(str(name)), lr=float(options.get("initial_lr", options.get("lr", 0.0))), hparams=hp)
     hp = {k: (tuple(options[k]) if k == "betas" else options[k]) for k in OPTIMIZER_HPARAMS[canon] if k in options}
     return OptimizerSpec(name=canon, lr=float(options.get("initial_lr", options.get("lr", 0.0))), hparams=hp)
 
@@ -139,8 +158,9 @@ def plan_from_specs(groups: list[dict], spec: dict | None, *, optimizer: str = "
     if not groups:
         raise PlanError("groups", "the optimizer has no param groups")
     opt = optimizer_spec(optimizer, groups[0])
+    scheds = group_schedules_from_spec(spec, len(groups), graph)
     pgs = []
-    for i, g in enumerate(groups):
+    for i, (g, s) in enumerate(zip(groups, scheds)):
         base = float(g.get("initial_lr", g.get("lr", opt.lr)))
         wd = g.get("weight_decay")
         sel = tuple(names[i]) if names else (f"group{i}.*",)
@@ -149,9 +169,9 @@ def plan_from_specs(groups: list[dict], spec: dict | None, *, optimizer: str = "
             lr=base if base != opt.lr else None,
             lr_scale=float(g.get("lr_scale", 1.0)) if graph else 1.0,
             weight_decay=float(wd) if wd is not None and wd != opt.resolved().get("weight_decay") else None,
+            scheduler=None if s == scheds[0] else s,
         ))  # fmt: skip
-    sched = schedule_from_spec(spec, "scheduler", graph) if spec is not None else Constant()
-    return Plan(optimizer=opt, groups=tuple(pgs), scheduler=sched, horizon=horizon or Horizon())
+    return Plan(optimizer=opt, groups=tuple(pgs), scheduler=scheds[0], horizon=horizon or Horizon())
 
 
 # -- live OneFlow objects (OneFlow interpreter only) ------------------------------------------
@@ -182,11 +202,9 @@ def spec_of(scheduler, *, steps: int | None = None) -> dict:
         return {"class": name, "kwargs": {"decay_batch": a["max_decay_steps"], "end_learning_rate": a["end_learning_rate"],
                                           "power": a["power"], "cycle": a["cycle"]}}  # fmt: skip
     if name == "ReduceLROnPlateau":
-        min_lrs = set(a["min_lrs"])
-        if len(min_lrs) > 1:
-            raise PlanError("scheduler", f"ReduceLROnPlateau with per-group min_lr {a['min_lrs']} has no single IR node")
+        mins = [float(m) for m in a["min_lrs"]]  # per group: one ReduceOnPlateau each (group_schedules_from_spec)
         kw = {k: a[k] for k in ("mode", "factor", "patience", "threshold", "threshold_mode", "cooldown", "eps")}
-        return {"class": name, "kwargs": {**kw, "min_lr": min_lrs.pop()}}
+        return {"class": name, "kwargs": {**kw, "min_lr": mins[0] if len(set(mins)) == 1 else mins}}
     if name == "LambdaLR":
         if steps is None:
             raise PlanError("steps", "LambdaLR holds a Python function: pass steps=N to import it as a table sampled over N steps")
@@ -228,7 +246,8 @@ def from_oneflow(obj, *, model=None, steps: int | None = None, graph: bool | Non
     else:
         from lrbridge.errors import expect_type
 
-        expect_type(obj, (flow.optim.lr_scheduler._LRScheduler, flow.optim.Optimizer, flow.nn.Graph), "from_oneflow", "obj")
+        plateau = flow.optim.lr_scheduler.ReduceLROnPlateau  # no LRScheduler subclass in OneFlow 0.9
+        expect_type(obj, (flow.optim.lr_scheduler._LRScheduler, plateau, flow.optim.Optimizer, flow.nn.Graph), "from_oneflow", "obj")
         sched, optimizer = obj, obj.optimizer
     graph = bool(graph)
     if isinstance(sched, PlanLR):

@@ -10,8 +10,10 @@ piecewise, an exact table, ...).
 
 Horizon (eager): stepping ``PlanLR`` to the horizon N is allowed; ``optimizer.step()``
 applying a step past an ``error`` horizon raises (the optimizer's ``step`` is
-wrapped: OneFlow 0.9 optimizers have no step hooks). Scheduled momentum/beta1
-are written into the param groups every step (OneFlow eager reads them per step).
+wrapped: OneFlow 0.9 optimizers have no step hooks); in nn.Graph, where nothing can raise, the
+compiled conf applies NaN from the horizon on (``export._stop_at_horizon``). Scheduled momentum/beta1/weight_decay
+are written into the param groups every step (OneFlow eager reads them per step; nn.Graph
+compiles them into the job conf, so ``check`` refuses them there).
 """
 
 from __future__ import annotations
@@ -259,22 +261,41 @@ def op_measure_momentum(request):
     of each group's float32 scalar under SGD + ``to_oneflow`` with gradient 1 at every step (parameter read
     and reset after every step; keep N small: OneFlow 0.9's CPU build crashes after thousands of reads).
     The main side recovers the applied momentum (``lrbridge.conformance.momentum``)."""
-    import numpy as np
-
     plan = plan_from_dict(request["plan"])
     steps = int(request["steps"])
     params = [flow.nn.Parameter(flow.zeros(1)) for _ in plan.groups]
     momentum = float(plan.optimizer.resolved().get("momentum", 0.0)) or 0.9
     opt = flow.optim.SGD([{"params": [p]} for p in params], lr=1.0, momentum=momentum, dampening=0.0)
-    sched = to_oneflow(plan, opt)
+    return {"deltas": _updates(opt, to_oneflow(plan, opt), params, steps, start=0.0, grad=1.0)}
+
+
+def op_measure_weight_decay(request):
+    """Worker op ``measure_weight_decay``: ``{"plan": ..., "steps": N}`` -> ``{"deltas": (groups, N)}``, the
+    update 1 − p of each group's float32 scalar (reset to 1 after every step, gradient 0) under
+    ``to_oneflow``: AdamW for an adamw plan, else SGD without momentum. The main side recovers the applied
+    weight decay (``lrbridge.conformance.weight_decay``)."""
+    plan = plan_from_dict(request["plan"])
+    steps = int(request["steps"])
+    params = [flow.nn.Parameter(flow.ones(1)) for _ in plan.groups]
+    groups = [{"params": [p], "weight_decay": plan.group_weight_decay(g)} for p, g in zip(params, plan.groups)]
+    opt = flow.optim.AdamW(groups, lr=1.0) if plan.optimizer.name == "adamw" else flow.optim.SGD(groups, lr=1.0)
+    return {"deltas": _updates(opt, to_oneflow(plan, opt), params, steps, start=1.0, grad=0.0)}
+
+
+def _updates(opt, sched, params, steps: int, *, start: float, grad: float) -> list:
+    """start − p after each optimizer step from p = start with a constant gradient, per group, ``sched``
+    stepped after each: (groups, steps) as lists. The scalar probes of the hyperparameter measurements
+    (momentum: start 0, gradient 1; weight decay: start 1, gradient 0)."""
+    import numpy as np
+
     deltas = np.empty((len(params), steps))
     for k in range(steps):
         for p in params:
-            p.grad = flow.ones(1)
+            p.grad = flow.full((1,), grad)
         opt.step()
         with flow.no_grad():
             for g, p in enumerate(params):
-                deltas[g, k] = -float(p.numpy()[0])
-                p.fill_(0.0)
+                deltas[g, k] = start - float(p.numpy()[0])
+                p.fill_(start)
         sched.step()
-    return {"deltas": deltas.tolist()}
+    return deltas.tolist()

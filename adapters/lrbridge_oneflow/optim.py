@@ -22,6 +22,9 @@ OPTIMIZERS = {
 def optimizer_problems(plan) -> list[str]:
     """Where OneFlow's optimizer would update differently from the torch-named spec."""
     spec = plan.optimizer
+    if spec.name not in OPTIMIZERS:
+        return [f"optimizer '{spec.name}': OneFlow has no optimizer lrbridge maps it to (mapped: {', '.join(OPTIMIZERS)}); "
+                "build it yourself over lrbridge.oneflow_param_groups and step it with lrbridge's PlanLR"]
     hp = spec.resolved()
     out = []
     for g in plan.groups:
@@ -41,7 +44,10 @@ def optimizer_problems(plan) -> list[str]:
 
 
 def optimizer_kwargs(plan) -> tuple[str, dict]:
-    """OneFlow class name and explicit keyword arguments (lr excluded) for the plan's optimizer."""
+    """OneFlow class name and explicit keyword arguments (lr excluded) for the plan's optimizer
+    (None and {} for one OneFlow does not have: ``optimizer_problems`` says so)."""
+    if plan.optimizer.name not in OPTIMIZERS:
+        return None, {}
     cls, keys = OPTIMIZERS[plan.optimizer.name]
     hp = plan.optimizer.resolved()
     kw = {k: (list(hp[k]) if isinstance(hp[k], tuple) else hp[k]) for k in keys}

@@ -25,7 +25,11 @@ CHUNK = 512
 
 
 def _probe_module(flow, groups: int, size: int, device: str):
-    """A module with parameters w0..w{G−1}; forward(x) = Σ_g (w_g · x).sum()."""
+    """A module with parameters w0..w{G−1}; forward(x) = (stack(w) · x).sum() = Σ_g (w_g · x).sum().
+
+    One stack, one product and one sum whatever G: in nn.Graph every op costs each step (about
+    0.2 ms per group with a product and a sum per group), so many cases share one graph cheaply.
+    """
 
     class Probe(flow.nn.Module):
         def __init__(self):
@@ -36,11 +40,7 @@ def _probe_module(flow, groups: int, size: int, device: str):
 
         def forward(self, x):
             # getattr on self: inside nn.Graph, self is the graph's proxy and yields the lazy parameters
-            out = None
-            for g in range(self.n):
-                term = (getattr(self, f"w{g}") * x).sum()
-                out = term if out is None else out + term
-            return out
+            return (flow.stack([getattr(self, f"w{g}") for g in range(self.n)]) * x).sum()
 
     return Probe()
 
@@ -230,9 +230,10 @@ def _encode(lr) -> dict:
 def op_measure_batch(request):
     """``{"op": "measure_batch", "batch": [case, ...]}``: every case in this one worker session.
 
-    Cases of one mode and device run ``GRAPH_BATCH`` at a time (similar lengths together) on one
-    probe module: eager ones with one forward/backward per step, graph ones compiled into one
-    nn.Graph; a graph group that fails is split until the failing case is alone. Answers per case ``{"lr32": base64 float32, "shape": [G, N]}`` or ``{"error": msg}``.
+    Cases of one mode and device run together, similar lengths together, on one probe module: eager
+    ones ``GRAPH_BATCH`` at a time, graph ones compiled into nn.Graphs cut by ``_graph_groups``; a
+    graph group that fails is split until the failing case is alone. Answers per case
+    ``{"lr32": base64 float32, "shape": [G, N]}`` or ``{"error": msg}``.
     A crash of OneFlow itself (abort, SIGSEGV) kills the worker: the main side isolates it.
     """
     from .runtime import load_oneflow
@@ -245,9 +246,58 @@ def op_measure_batch(request):
     eager = [i for i in order if cases[i].get("mode", "eager") != "graph"]
     for lo in range(0, len(eager), GRAPH_BATCH):
         _eager_part(flow, cases, eager[lo:lo + GRAPH_BATCH], out)
-    for lo in range(0, len(graph), GRAPH_BATCH):
-        _graph_part(flow, cases, graph[lo:lo + GRAPH_BATCH], out)
+    for part in _graph_groups(cases, graph):
+        _graph_part(flow, cases, part, out)
     return out
+
+
+def _nan_from(case: dict) -> float:
+    """The first step a case's nn.Graph applies NaN: its plan's ``error`` horizon (``export._stop_at_horizon``), else none."""
+    h = case.get("plan", {}).get("horizon") or {}
+    return h["steps"] if h.get("past") == "error" and h.get("steps") is not None else float("inf")
+
+
+#: nn.Graph costs on a 2-core CPU (OneFlow 0.9, the stacked probe; docs/benchmarks.md): seconds to compile
+#: per probe group, and per step: a fixed part (the lazy runtime's per-iteration work) and a part per group
+GRAPH_COMPILE_S_PER_GROUP = 0.03
+GRAPH_STEP_S = 0.9e-3
+GRAPH_STEP_S_PER_GROUP = 0.015e-3
+#: most cases in one nn.Graph (its compile time grows faster than linearly beyond a few hundred groups)
+GRAPH_MAX_CASES = 64
+
+
+def _graph_seconds(groups: int, steps: int) -> float:
+    """Modelled seconds of one nn.Graph of ``groups`` probe groups run for ``steps`` steps, compile included."""
+    return GRAPH_COMPILE_S_PER_GROUP * groups + steps * (GRAPH_STEP_S + GRAPH_STEP_S_PER_GROUP * groups)
+
+
+def _graph_groups(cases, idx: list[int]) -> list[list[int]]:
+    """``idx`` (sorted by steps) cut into consecutive runs, one nn.Graph each, minimising the modelled time.
+
+    A graph runs for its longest case, so a short case in a long graph costs steps it does not need,
+    while each graph pays its compile and the fixed cost per step: the cut (dynamic programming over
+    the sorted cases) weighs both. A case with an ``error`` horizon never shares a graph that runs past
+    it: its probes would turn NaN.
+    """
+    steps = [int(cases[i]["steps"]) for i in idx]
+    groups = [_groups_of(cases[i]) for i in idx]
+    best = [0.0] + [float("inf")] * len(idx)  # best[j]: cheapest cut of the first j cases
+    start = [0] * (len(idx) + 1)  # start[j]: where the last graph of that cut begins
+    for j in range(1, len(idx) + 1):
+        g, limit = 0, float("inf")
+        for i in range(j - 1, max(-1, j - 1 - GRAPH_MAX_CASES), -1):
+            g += groups[i]
+            limit = min(limit, _nan_from(cases[idx[i]]))
+            if i < j - 1 and steps[j - 1] > limit:
+                break
+            cost = best[i] + _graph_seconds(g, steps[j - 1])
+            if cost < best[j]:
+                best[j], start[j] = cost, i
+    runs, j = [], len(idx)
+    while j > 0:
+        runs.append(idx[start[j]:j])
+        j = start[j]
+    return runs[::-1]
 
 
 def _eager_part(flow, cases, idx: list[int], out: list) -> None:

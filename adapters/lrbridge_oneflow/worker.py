@@ -2,6 +2,9 @@
 
     .venv-oneflow/bin/python -m lrbridge_oneflow.worker <<< '{"op": "ping"}'
 
+``--preload`` imports OneFlow before reading the request: a worker started ahead of it
+(``interpreter.start_ahead``) spends those seconds while the main process does other work.
+
 Operations are registered in ``OPS``; each takes one request dict and returns
 JSON-serializable data. Any op can be batched: ``{"op": ..., "cases": [request, ...]}``
 answers a list, one result (or ``{"error": msg}``) per case. The main environment calls this through
@@ -30,6 +33,7 @@ OPS: dict[str, str] = {
     "native_curve": "native:op_native_curve",  # step native OneFlow schedulers (oracle tests)
     "measure": "runner_worker:op_measure",  # real optimizer steps, eager or nn.Graph
     "measure_momentum": "live:op_measure_momentum",  # applied momentum, from parameter updates
+    "measure_weight_decay": "live:op_measure_weight_decay",  # applied weight decay, from parameter updates
     "measure_batch": "runner_worker:op_measure_batch",  # many plans in one session, graphs compiled together
     "check": "codegen:op_check",  # representability of a plan per mode
     "export": "codegen:op_export",  # generated OneFlow code / scheduler descriptions
@@ -66,8 +70,21 @@ def run_cases(op, cases) -> list:
     return out
 
 
+def preload() -> None:
+    """Import OneFlow and the measuring code before the request arrives (a worker started ahead)."""
+    try:
+        from .runtime import load_oneflow
+
+        load_oneflow()
+        from . import live, runner_worker  # noqa: F401
+    except Exception:  # the request's op reports what is wrong
+        pass
+
+
 def main() -> int:
     out = sys.stdout
+    if "--preload" in sys.argv[1:]:
+        preload()
     try:
         request = json.loads(sys.stdin.read())
         op = resolve(request.get("op"))
@@ -81,5 +98,16 @@ def main() -> int:
     return 0
 
 
+def exit_now(code: int) -> None:
+    """Leave without OneFlow's teardown: the reply is written, tearing OneFlow's runtime down costs
+    0.2–0.3 s per worker, and the caller waits for the process to end (a teardown that hung would
+    hold a finished reply until the call's timeout)."""
+    import os
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

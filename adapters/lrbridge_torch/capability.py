@@ -36,7 +36,8 @@ reports it). The choice is a *verified* property (``native_recipe``, through
 optimizer and stepped over the plan's horizon (plus twice the family's
 characteristic lengths, so past every threshold), and emitted only when every
 applied lr (and scheduled momentum) equals the reference in float32, torch's
-applied precision (0 ulp); otherwise, or past ``VERIFY_CAP`` steps, or without
+applied precision (0 ulp; a group with ``lr_dtype: float32`` holds a float32 tensor lr
+there, so the class's recursion runs in float32 as it will for the user); otherwise, or past ``VERIFY_CAP`` steps, or without
 torch, the closed form. ``to_torch`` and the generated code use it; both are exact.
 """
 
@@ -160,7 +161,7 @@ def _momentum_kwargs(plan, schedules) -> dict:
     scheduled = [g.hparam_schedulers for g in plan.groups]
     if not any(scheduled):
         return {"cycle_momentum": False}
-    key = "beta1" if plan.optimizer.name in ("adam", "adamw") else "momentum"
+    key = plan.optimizer.cycled_hparam
     base, top = [], []
     for g, s, hs in zip(plan.groups, schedules, scheduled):
         m = hs.get(key)
@@ -174,9 +175,14 @@ def _momentum_kwargs(plan, schedules) -> dict:
     return {"cycle_momentum": True, "base_momentum": base, "max_momentum": top}
 
 
+def _holds_as_class(plan) -> bool:
+    """A ``hold`` plan whose lr is constant from a step ≤ N − 1 on: holding is continuing, which a class does."""
+    return plan.horizon.past == "hold" and plan.holds_as_it_continues()
+
+
 def proposed_recipe(plan) -> dict:
     """The torch class the rules above propose for ``plan`` (not yet verified), or NoNative."""
-    if plan.horizon.past != "continue" and plan.horizon.steps is not None:
+    if plan.horizon.past != "continue" and plan.horizon.steps is not None and not _holds_as_class(plan):
         raise NoNative(f"torch classes have no horizon policy '{plan.horizon.past}'")
     schedules = [plan.group_schedule(g) for g in plan.groups]
     bases = [plan.group_base_lr(g) for g in plan.groups]
@@ -251,6 +257,12 @@ def native_recipe(plan) -> dict:
     import json
 
     why = _verify_cached(json.dumps(plan_to_dict(plan), sort_keys=True))
+    if not why and any(g.lr_dtype == "float32" for g in plan.groups):
+        # a float32 group's optimizer may hold a Python float lr after all (the class then recurses in float64):
+        # the class is emitted only where it is exact held either way
+        twin = plan.model_copy(update={"groups": tuple(g.model_copy(update={"lr_dtype": "float64"}) for g in plan.groups)})
+        why = _verify_cached(json.dumps(plan_to_dict(twin), sort_keys=True))
+        why = why and f"{why} (the plan's float32 groups held as Python float lrs)"
     if why:
         raise NoNative(why)
     return recipe
@@ -279,6 +291,9 @@ def _stepped(plan, recipe, n: int):
     kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in plan.optimizer.resolved().items()}
     groups = [{"params": [torch.zeros(1, requires_grad=True)], **{k: (tuple(v) if isinstance(v, list) else v)
                for k, v in g.hparams.items()}} for g in plan.groups]  # fmt: skip
+    for g, pg in zip(plan.groups, groups):
+        if g.lr_dtype == "float32":  # held as torch does for it: a float32 tensor, so the class recurses in float32
+            pg["lr"] = torch.tensor(1.0, dtype=torch.float32)
     opt = getattr(torch.optim, classes[plan.optimizer.name])(groups, lr=1.0, **kw)
     names = sorted({n for g in plan.groups for n in g.hparam_schedulers})
     lr = np.empty((len(groups), n + 1))
@@ -288,7 +303,7 @@ def _stepped(plan, recipe, n: int):
         sched = build_native(recipe, opt)
         for k in range(n + 1):
             for i, pg in enumerate(opt.param_groups):
-                lr[i, k] = pg["lr"]
+                lr[i, k] = float(pg["lr"])
                 for name in names:
                     hp[name][i, k] = pg["betas"][0] if name == "beta1" else pg[name]
             if k < n:

@@ -34,6 +34,19 @@ def _expr(recipe: dict) -> str:
     return f"L.{cls}(optimizer{kwargs})"
 
 
+def _base_lr_lines(plan) -> str:
+    """Writing each group's base lr. A plan with float32 groups (torch held their lr as a float32 tensor)
+    keeps a tensor lr a tensor (``fill_``, as torch's schedulers write it); its native classes were
+    verified exact held either way (``native_recipe``)."""
+    if not any(g.lr_dtype == "float32" for g in plan.groups):
+        return '        group["initial_lr"] = group["lr"] = lr'
+    return ('        if hasattr(group["lr"], "fill_"):  # a tensor lr stays a tensor\n'
+            '            group["lr"].fill_(lr)\n'
+            '            group["initial_lr"] = group["lr"].clone()\n'
+            '        else:\n'
+            '            group["initial_lr"] = group["lr"] = lr')
+
+
 def render_python(plan, steps: int) -> str:
     names = [g.name for g in plan.groups]
     try:
@@ -57,7 +70,7 @@ INITIAL_LRS = {recipe["initial_lrs"]!r}
 
 def build_scheduler(optimizer):
     for group, lr in zip(optimizer.param_groups, INITIAL_LRS, strict=True):
-        group["initial_lr"] = group["lr"] = lr
+{_base_lr_lines(plan)}
     return {_expr(recipe)}
 '''
 

@@ -63,10 +63,33 @@ def _build(recipe: dict, optimizer):
 
 
 def _set_base_lrs(optimizer, lrs) -> None:
-    """What torch schedulers read: ``initial_lr`` (the base) and the current ``lr``."""
+    """What torch schedulers read: ``initial_lr`` (the base) and the current ``lr``.
+
+    A tensor lr (capturable/fused optimizers, ``lr=torch.tensor(...)``) stays a tensor, written in
+    place with ``fill_`` as torch's schedulers do (its ``initial_lr`` a copy, as torch makes it).
+    """
+    import torch
+
     for pg, lr in zip(optimizer.param_groups, lrs):
-        pg["initial_lr"] = float(lr)
-        pg["lr"] = float(lr)
+        if isinstance(pg["lr"], torch.Tensor):
+            pg["lr"].fill_(float(lr))
+            pg["initial_lr"] = pg["lr"].clone()
+        else:
+            pg["initial_lr"] = float(lr)
+            pg["lr"] = float(lr)
+
+
+def lr_kind_mismatch(plan, optimizer) -> list[str]:
+    """Plan groups with ``lr_dtype: float64`` whose optimizer param group holds a float32 tensor lr.
+
+    torch's own classes recurse through a float32 tensor lr in float32. They are verified so for
+    ``lr_dtype: float32`` groups (and held as floats too, ``native_recipe``), but for a float64
+    group only with a float lr: there only the closed form (fp32-exact either way) is known exact.
+    """
+    from .tables import lr_is_float32
+
+    return [g.name for g, pg in zip(plan.groups, optimizer.param_groups)
+            if g.lr_dtype != "float32" and lr_is_float32(pg)]
 
 
 #: classes that set the groups' lr and initial_lr themselves from their own bounds when built
@@ -95,8 +118,9 @@ def build_native(recipe: dict, optimizer):
 def to_torch(plan, optimizer, *, group: str | None = None, native: bool = True):
     """A torch scheduler applying ``plan`` to ``optimizer``'s param groups.
 
-    Writes each group's base lr (``initial_lr`` and ``lr``) from the plan, then
-    returns torch's own class where it is verified exact, else ``PlanLR``;
+    Writes each group's base lr (``initial_lr`` and ``lr``; a tensor lr in place) from the
+    plan, then returns torch's own class where it is verified exact (for groups held in the
+    precision of their ``lr_dtype``: a float32 tensor for ``float32``), else ``PlanLR``;
     ``native=False`` always gives the closed form. Call ``scheduler.step()`` after
     every ``optimizer.step()``. The returned object has ``lrbridge_kind`` =
     "native" or "closed_form" and, for native ones, ``lrbridge_recipe``.
@@ -117,6 +141,10 @@ def to_torch(plan, optimizer, *, group: str | None = None, native: bool = True):
     if problems:
         raise UnrepresentableError("torch (eager)", problems, "one ReduceOnPlateau as the plan scheduler, lr_scale 1")
     recipe, why = None, ""
+    mismatch = lr_kind_mismatch(eff, optimizer) if native else []
+    if mismatch:
+        native, why = False, (f"plan groups {mismatch} have lr_dtype float64 but the optimizer holds their lr as a "
+                              "float32 tensor (torch's own classes would recurse in float32): closed form")
     if native:
         try:
             recipe = native_recipe(eff)

@@ -9,6 +9,11 @@ the user's optimizer + scheduler (parameters replaced by empty tensors, so the
 user's objects are never touched). When ``steps`` is given, a closed-form model
 is also checked against a stepped copy (``verify``), and tabulated if it differs.
 
+A param group whose lr is a float32 tensor (``lr=torch.tensor(0.5)``) is computed by
+torch in float32: its plan group says ``lr_dtype: float32`` (the reference rounds it
+to float32), and the closed form is kept when torch's stepped float32 lrs are within
+``tables.F32_ULP_BOUND`` ulps of it; a float32 recursion that drifts further is tabulated.
+
 Modelling lives in ``closed_form.py`` and stepping/tabulation in ``tables.py``;
 this module reads the optimizer and its param groups and assembles the plan.
 """
@@ -18,13 +23,13 @@ from __future__ import annotations
 
 from lrbridge.errors import LrBridgeError, PlanError, expect_type
 from lrbridge.groups import ParamGroup, exact_selector
-from lrbridge.optim import OPTIMIZER_HPARAMS, OptimizerSpec
+from lrbridge.optim import OPTIMIZER_HPARAMS, OptimizerSpec, external_name, plain_hparam
 from lrbridge.plan import Horizon, ImportResult, Plan
 from lrbridge.schedules import ByEpoch, Constant
 
 from .closed_form import NeedsTable, _cls, model_scheduler
 from .params import TORCH_OPTIMIZERS
-from .tables import _recognised, _tabulate, _verified, stepped_lrs
+from .tables import _recognised, _tabulate, _verified, lr_is_float32, stepped_lrs
 
 
 # ---------------------------------------------------------------- groups and optimizer
@@ -59,11 +64,17 @@ def _optimizer_spec(optimizer, notes):
     d = optimizer.defaults
     if name == "Adam" and d.get("decoupled_weight_decay"):
         canon = "adamw"
-    if canon is None:
-        raise LrBridgeError(f"optimizer {name} is not mapped; supported: {', '.join(TORCH_OPTIMIZERS.values())}")
     for flag in ("maximize", "differentiable"):
         if d.get(flag):
             notes.append(f"optimizer {flag}=True is not part of a plan (schedule-only import)")
+    if canon is None:
+        # a class lrbridge does not build (timm's Lamb, apex's FusedLAMB, ...): its schedule and groups port,
+        # its numeric defaults are recorded as given
+        notes.append(f"optimizer {name} is recorded as external:{name} (lrbridge ports its schedule and groups "
+                     "but builds no such optimizer)")
+        neutral = ("lr", "foreach", "fused", "capturable", "differentiable")  # change no update
+        hp = {k: _plain(v) for k, v in d.items() if k not in neutral and plain_hparam(v)}
+        return OptimizerSpec(name=external_name(name), lr=float(d["lr"]), hparams=hp)
     accepted = OPTIMIZER_HPARAMS[canon]
     hp = {k: _plain(d[k]) for k in accepted if k in d and _plain(d[k]) != _plain(accepted[k])}
     return OptimizerSpec(name=canon, lr=float(d["lr"]), hparams=hp)
@@ -131,6 +142,9 @@ def from_torch(scheduler, *, steps: int | None = None, interval: str = "step", s
         if verify and nsched is not None:
             pairs = _verified(scheduler, pairs, nsched, mom_key, notes)
             exact = not any(p[0].kind == "tabulated" for p in pairs)
+        elif any(lr_is_float32(pg) for pg in pgs):
+            notes.append("float32 tensor lrs: torch computes them in float32 (plan groups lr_dtype float32); not "
+                         "verified by stepping (give steps=): a recursive class may drift from the closed form")
     except NeedsTable as why:
         if nsched is None:
             raise LrBridgeError(
@@ -140,6 +154,9 @@ def from_torch(scheduler, *, steps: int | None = None, interval: str = "step", s
         pairs, exact = _recognised(scheduler, pairs, nsched, notes)  # standard shapes come back closed-form
     if not exact:
         horizon = _table_horizon(steps)
+        if any(lr_is_float32(pg) for pg in pgs):
+            notes.append("float32 tensor lrs: torch computes them in float32; the tables hold torch's own float32 lrs "
+                         "(plan groups lr_dtype float32)")
     if _cls(scheduler) == "OneCycleLR" and exact:
         horizon = Horizon(steps=cap, past="error")  # past it torch raises: so does the plan
     if spe > 1:
@@ -158,8 +175,8 @@ def _describe(pairs) -> str:
 def _assemble(optimizer, pairs, mom_key, model, horizon, notes) -> Plan:
     spec = _optimizer_spec(optimizer, notes)
     names, selectors = _import_groups(optimizer, model, notes)
-    accepted = OPTIMIZER_HPARAMS[spec.name]
     defaults = spec.resolved()
+    accepted = OPTIMIZER_HPARAMS.get(spec.name, defaults)
     shared = pairs[0][0]
     groups = []
     for i, pg in enumerate(optimizer.param_groups):
@@ -174,6 +191,7 @@ def _assemble(optimizer, pairs, mom_key, model, horizon, notes) -> Plan:
         base = float(pg.get("initial_lr", pg["lr"]))
         groups.append(ParamGroup(
             name=names[i], params=selectors[i] or (), rest=selectors[i] is None, lr=base,
+            lr_dtype="float32" if lr_is_float32(pg) else "float64",
             weight_decay=wd if wd != float(defaults.get("weight_decay", 0.0)) else None,
             hparams=hp, scheduler=None if s == shared else s, hparam_schedulers=scheduled,
         ))

@@ -36,7 +36,11 @@ def apply_param_groups(param_groups, groups: list[dict]) -> None:
     from lrbridge.stepping import write_hparams
 
     for pg, g in zip(param_groups, groups):
-        pg["lr"], pg["initial_lr"] = g["lr"], g["initial_lr"]
+        for key in ("lr", "initial_lr"):
+            if hasattr(pg.get(key), "fill_"):  # a tensor lr (lr_dtype float32) stays a tensor, as torch keeps it
+                pg[key].fill_(g[key])
+            else:
+                pg[key] = g[key]
     names = {n for g in groups for n in g if n not in ("lr", "initial_lr")}
     write_hparams(param_groups, {n: [g.get(n) for g in groups] for n in names})
 

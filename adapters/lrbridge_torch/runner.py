@@ -39,12 +39,14 @@ class TorchRunner:
         """Applied lr of every plan group over ``steps`` steps of the scheduler ``to_torch`` builds."""
         from .export import to_torch
 
-        return self.measure_native(lambda opt: to_torch(plan, opt, native=native), len(plan.groups), steps, target.device)
+        return self.measure_native(lambda opt: to_torch(plan, opt, native=native), len(plan.groups), steps, target.device,
+                                   lrs=probe_lrs(plan))
 
     def measure_native(self, make_scheduler, groups: int, steps: int, device: str = "cpu", lrs=None) -> np.ndarray:
         """Applied lr of ``groups`` param groups under ``make_scheduler(optimizer)``, shape (groups, steps).
 
-        ``lrs``: the groups' initial lrs (default 1.0 each; to_torch overwrites them from the plan).
+        ``lrs``: the groups' initial lrs (default 1.0 each; to_torch overwrites them from the plan);
+        a float32 tensor there is kept (``probe_lrs``), as a user's ``lr=torch.tensor(x)`` is.
         """
         import torch
 
@@ -93,6 +95,14 @@ class TorchRunner:
         return out
 
 
+def probe_lrs(plan) -> list:
+    """The probe optimizer's initial lr per plan group: what a user's optimizer would hold for it,
+    a float32 tensor for ``lr_dtype: float32`` (so the scheduler writes it with ``fill_``), else 1.0."""
+    import torch
+
+    return [torch.tensor(1.0, dtype=torch.float32) if g.lr_dtype == "float32" else 1.0 for g in plan.groups]
+
+
 class _Member:
     """One plan of a batch: its probes, its own SGD view and scheduler, its output."""
 
@@ -113,7 +123,7 @@ def _measure_together(cases, device: str) -> list:
     for plan, steps, target in cases:
         params = [torch.zeros(c, dtype=torch.float32, device=device, requires_grad=True) for _ in plan.groups]
         try:
-            opt = torch.optim.SGD([{"params": [p], "lr": 1.0} for p in params], lr=1.0, momentum=0.0)
+            opt = torch.optim.SGD([{"params": [p], "lr": lr} for p, lr in zip(params, probe_lrs(plan))], lr=1.0, momentum=0.0)
             sched = to_torch(plan, opt, native=True)
         except Exception as exc:
             members.append(exc)
@@ -217,17 +227,49 @@ def measure_momentum(plan, steps: int, *, native: bool = True, device: str = "cp
     momentum = float(plan.optimizer.resolved()["momentum"])
     opt = torch.optim.SGD([{"params": [p]} for p in params], lr=1.0, momentum=momentum or 0.9, dampening=0.0)
     sched = to_torch(plan, opt, native=native)
-    ones = torch.ones(1, dtype=torch.float32, device=device)
+    deltas = _updates(opt, sched, params, steps, start=0.0, grad=1.0)
+    return momentum_from_updates(deltas, evaluate(plan, steps, dtype=np.float32))
+
+
+def measure_weight_decay(plan, steps: int, *, native: bool = True, device: str = "cpu"):
+    """Weight decay each group really applied at steps 0..steps−1 under ``to_torch(plan, ...)``, from the
+    parameter updates (``lrbridge.conformance.weight_decay``): shape (groups, steps).
+
+    Probe optimizer: AdamW for an adamw plan, else SGD without momentum (a zero gradient then moves
+    p = 1 by lr·wd alone); each group starts at the plan's weight decay.
+    """
+    import torch
+
+    from lrbridge.conformance.weight_decay import weight_decay_from_updates
+    from lrbridge.reference import evaluate
+
+    from .export import to_torch
+
+    params = [torch.ones(1, dtype=torch.float32, device=device, requires_grad=True) for _ in plan.groups]
+    groups = [{"params": [p], "weight_decay": plan.group_weight_decay(g)} for p, g in zip(params, plan.groups)]
+    opt = torch.optim.AdamW(groups, lr=1.0) if plan.optimizer.name == "adamw" else torch.optim.SGD(groups, lr=1.0)
+    sched = to_torch(plan, opt, native=native)
+    deltas = _updates(opt, sched, params, steps, start=1.0, grad=0.0)
+    return weight_decay_from_updates(deltas, evaluate(plan, steps, dtype=np.float32))
+
+
+def _updates(opt, sched, params, steps: int, *, start: float, grad: float) -> np.ndarray:
+    """start − p after each optimizer step from p = start with a constant gradient, per group: (groups, steps).
+
+    The scalar probes of the hyperparameter measurements (momentum: start 0, gradient 1; weight decay:
+    start 1, gradient 0); ``sched.step()`` after every optimizer step, as in the natural loop."""
+    import torch
+
     deltas = np.empty((len(params), steps), np.float64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         for k in range(steps):
             for p in params:
-                p.grad = ones
+                p.grad = torch.full_like(p, grad)
             opt.step()
             with torch.no_grad():
                 for g, p in enumerate(params):
-                    deltas[g, k] = -float(p.item())
-                    p.zero_()
+                    deltas[g, k] = start - float(p.item())
+                    p.fill_(start)
             sched.step()
-    return momentum_from_updates(deltas, evaluate(plan, steps, dtype=np.float32))
+    return deltas

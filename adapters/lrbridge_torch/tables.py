@@ -22,6 +22,47 @@ from .closed_form import _cls, _exact_type
 #: relative error above which a closed-form model is rejected in favour of a table
 VERIFY_RTOL = 1e-10
 
+#: float32 ulps by which torch's stepped lr of a float32-tensor-lr group (``lr=torch.tensor(0.5)``) may
+#: differ from the float32-rounded closed form and still be imported as that closed form. torch computes
+#: such a group in float32 (``group["lr"]`` is a float32 tensor: products are float32, written by ``fill_``);
+#: a class that evaluates each lr with a few float32 operations stays within 3 ulps at every horizon
+#: measured up to 10k steps (CyclicLR, OneCycleLR 0; ConstantLR, MultiStepLR, StepLR with up to 3 decays,
+#: LinearLR warm-ups, CosineAnnealingWarmRestarts at most 3; 400 random cases each). A recursion that
+#: rounds at every step drifts further (ExponentialLR(0.999): 19 ulps by step 100, 2,100 by 10k;
+#: CosineAnnealingLR with eta_min: thousands): that curve is torch's own, so it is tabulated.
+F32_ULP_BOUND = 4
+
+
+def lr_is_float32(pg) -> bool:
+    """Whether torch holds this param group's lr as a float32 tensor (and so computes it in float32)."""
+    import torch
+
+    lr = pg["lr"]
+    return isinstance(lr, torch.Tensor) and lr.dtype == torch.float32
+
+
+def _float32_rows(scheduler) -> list[int]:
+    return [i for i, pg in enumerate(scheduler.optimizer.param_groups) if lr_is_float32(pg)]
+
+
+def _ulps(model_curve, real) -> tuple[int, int]:
+    """(worst float32 ulps between fp32(model) and torch's float32 values, the first step reaching it)."""
+    from lrbridge.conformance.compare import ulp_distance
+
+    u = ulp_distance(np.float32(model_curve), np.float32(real))
+    j = int(np.argmax(u)) if u.size else 0
+    return (int(u[j]) if u.size else 0), j
+
+
+def float32_note(rows, worst: int, step: int, n: int) -> str:
+    """The note every float32-tensor-lr import carries: what torch computes, and how close the plan is."""
+    which = ", ".join(f"param_groups[{i}]" for i in rows)
+    close = (f"equal it at every one of {n} steps" if worst == 0 else
+             f"are within {worst} float32 ulp of it over {n} steps (worst at step {step})")
+    return (f"{which} hold lr as a float32 tensor: torch computes their lr in float32 "
+            f"(plan: lr_dtype float32, the reference rounded to float32); torch's stepped lrs {close} "
+            f"(bound {F32_ULP_BOUND} ulps)")
+
 
 def _detached_copy(scheduler):
     """Deep copy of scheduler + optimizer with parameters and state tensors swapped for empty tensors."""
@@ -95,19 +136,37 @@ def _verified(scheduler, pairs, n, mom_key, notes):
     lrs, hp = stepped_lrs(scheduler, n, (mom_key,) if cycled else ())
     k = np.arange(n, dtype=np.float64)
     worst = 0.0
+    f32 = _float32_rows(scheduler)
+    ulp, ulp_step = 0, 0  # float32 groups: torch's float32 lrs against the float32-rounded closed form
     for i, (s, m) in enumerate(pairs):
         base = float(scheduler.optimizer.param_groups[i].get("initial_lr", lrs[i, 0]))
-        for model_curve, real in [(s.lr(k, base), lrs[i])] + ([(m.lr(k, 0.0), hp[mom_key][i])] if m is not None else []):
+        checks = [(m.lr(k, 0.0), hp[mom_key][i])] if m is not None else []
+        if i in f32:
+            u, j = _ulps(s.lr(k, base), lrs[i])
+            if u > ulp:
+                ulp, ulp_step = u, j
+        else:
+            checks.append((s.lr(k, base), lrs[i]))
+        for model_curve, real in checks:
             scale = np.where(real != 0, np.abs(real), 1.0)
             worst = max(worst, float(np.max(np.abs(model_curve - real) / scale)))
+    if ulp > F32_ULP_BOUND:
+        notes.append(f"torch computes {', '.join(f'param_groups[{i}]' for i in f32)} in float32 (float32 tensor lr): "
+                     f"its recursion drifts {ulp} float32 ulps from the float32-rounded closed form by step {ulp_step} "
+                     f"(bound {F32_ULP_BOUND} ulps): tabulated torch's own float32 lrs instead")
     if worst > VERIFY_RTOL:
         notes.append(f"closed-form model differed from torch by {worst:.3g} (relative) within {n} steps: tabulated instead")
+    if worst > VERIFY_RTOL or ulp > F32_ULP_BOUND:
         if full > n:
             check_stepped(full, f"tabulating {_cls(scheduler)}")
             lrs, hp = stepped_lrs(scheduler, full, (mom_key,) if cycled else ())
         return _tables_from(lrs, hp, mom_key, f"torch {_cls(scheduler)} stepped over {full} steps")
+    rel_checked = cycled or len(f32) < len(pairs)
     notes.append(f"verified against torch stepping a copy over {n} steps"
-                 + (f" (the first {n} of {full})" if full > n else "") + f": worst relative difference {worst:.2g}")
+                 + (f" (the first {n} of {full})" if full > n else "")
+                 + (f": worst relative difference {worst:.2g}" if rel_checked else ""))
+    if f32:
+        notes.append(float32_note(f32, ulp, ulp_step, n))
     return pairs
 
 
@@ -146,6 +205,10 @@ def _recognised(scheduler, pairs, n, notes):
     matched at rel 1e-12; stepped tables of recursive schedulers (MultiplicativeLR, chains)
     carry torch's own rounding, n·2^-53 relative at most, so they are matched within that.
     Momentum tables and anything that does not fit stay tables.
+
+    float32-tensor-lr groups: torch applies fp32(b·fp32(λ)) (or its float32 recursion), so the
+    closed form must be within ``F32_ULP_BOUND`` ulps of torch's stepped float32 lrs, and what
+    stays a table is those stepped lrs (a λ table would be up to 1 ulp off).
     """
     from lrbridge.recognize import EPS, from_trace
     from lrbridge.schedules import Chained, Piecewise
@@ -158,11 +221,21 @@ def _recognised(scheduler, pairs, n, notes):
     lrs = np.stack([s.lr(k, b) for (s, _), b in zip(pairs, bases)])
     lambda_table = all(s.relative for s, _ in pairs)
     rtol = 1e-12 if lambda_table else max(1e-12, 2.0 * n * EPS)
-    result = from_trace(lrs, base_lr=bases, rtol=rtol, source=f"torch {_cls(scheduler)}")
+    f32 = _float32_rows(scheduler)
+    real, kept = lrs, pairs  # what torch applies, and the tables kept when no closed form fits
+    if f32 and lambda_table and not _at_start(scheduler):
+        notes.append("LambdaLR already stepped: float32 tensor lrs compared with base·λ, not stepped (torch's "
+                     "fp32(b·fp32(λ)) may differ by 1 ulp)")
+    elif f32 and lambda_table:
+        real = stepped_lrs(scheduler, n)[0]
+        kept = _tables_from(real, {}, "", f"torch {_cls(scheduler)} stepped over {n} steps (float32 tensor lrs)")
+    # λ tables are float64-exact; stepped float32 lrs are recognised at float32 precision, then held to the ulp bound
+    dtype = "float32" if f32 and not lambda_table else "float64"
+    result = from_trace(lrs, base_lr=bases, rtol=rtol, dtype=dtype, source=f"torch {_cls(scheduler)}")
     if not result.exact:
         notes.append(f"{_cls(scheduler)}: no closed form reproduces the sampled lrs; kept as a table "
                      f"({'; '.join(n for n in result.notes if 'no closed form' in n)})")
-        return pairs, False
+        return kept, False
     plan = result.plan
     out = []
     for g, b in zip(plan.groups, bases):
@@ -170,10 +243,13 @@ def _recognised(scheduler, pairs, n, notes):
         if own != b:  # the fit chose another base: scale it back onto the group's own
             sched = Chained(schedules=(Piecewise(boundaries=(), values=(own / b,), relative=True), sched))
         out.append((sched, None))
-    worst = max(float(np.max(np.abs(s.lr(k, b) - row) / np.where(row != 0, np.abs(row), 1.0)))
-                for (s, _), b, row in zip(out, bases, lrs))
-    if worst > rtol:
-        return pairs, False
+    worst = max([float(np.max(np.abs(s.lr(k, b) - row) / np.where(row != 0, np.abs(row), 1.0)))
+                 for i, ((s, _), b, row) in enumerate(zip(out, bases, lrs)) if i not in f32], default=0.0)
+    ulp, ulp_step = max([_ulps(out[i][0].lr(k, bases[i]), real[i]) for i in f32], default=(0, 0))
+    if worst > rtol or ulp > F32_ULP_BOUND:
+        return kept, False
+    if f32:
+        notes.append(float32_note(f32, ulp, ulp_step, n))
     kinds = sorted({s.kind for s, _ in out})
     notes.append(f"{_cls(scheduler)}: recognised in closed form ({', '.join(kinds)}) from {n} sampled steps, "
                  f"worst relative difference {worst:.2g}; past them the formula continues")

@@ -79,6 +79,14 @@ class Runner(Protocol):
     #
     # def flushes_subnormals(self, target: Target) -> bool:
     #     """True where the framework applies a float32-subnormal lr as 0 (flush to zero)."""
+    #
+    # out_of_process: bool = False
+    #     """``measure_batch`` waits on another process (a worker): the matrix runs it in a thread
+    #     while the in-process backends measure (``Pending``)."""
+    #
+    # def warm_up(self) -> None:
+    #     """Start ahead what the next ``measure_batch`` needs (e.g. a worker importing its framework);
+    #     the matrix calls it before measuring and before each further batch."""
 
 
 class Case(NamedTuple):
@@ -117,8 +125,22 @@ def available_runners() -> list[str]:
     return sorted(set(_RUNNERS) | {b for b in backend_names() if get_backend(b).runner})
 
 
+def lr_probe_plan(plan):
+    """``plan`` without its scheduled hyperparameters: what the lr probe runs.
+
+    The probe reads the lr from the updates of a momentum-free, decay-free SGD; a scheduled momentum
+    or weight decay written into its groups would change those updates. They are measured by their
+    own probes (``lrbridge.conformance.momentum``, ``weight_decay``)."""
+    if not any(g.hparam_schedulers for g in plan.groups):
+        return plan
+    groups = tuple(g.model_copy(update={"hparam_schedulers": {}}) for g in plan.groups)
+    return plan.model_copy(update={"groups": groups})
+
+
 def measure(plan, steps: int, target: Target) -> Measurement:
-    """Measure the applied lr of every group of ``plan`` over ``steps`` real optimizer steps on ``target``."""
+    """Measure the applied lr of every group of ``plan`` over ``steps`` real optimizer steps on ``target``
+    (scheduled hyperparameters held: ``lr_probe_plan``)."""
+    plan = lr_probe_plan(plan)
     runner = get_runner(target.backend)
     if target.mode not in runner.modes:
         raise LrBridgeError(f"backend {target.backend} has no mode '{target.mode}'; modes: {list(runner.modes)}")
@@ -160,8 +182,55 @@ def measure_batch(runner, cases, *, retries: int = 1, on_isolate=None) -> list:
     is its result: the other cases keep theirs. ``on_isolate(message)`` hears about each split.
     """
     cases = [c if isinstance(c, Case) else Case(*c) for c in cases]
+    cases = [c._replace(plan=lr_probe_plan(c.plan)) for c in cases]
     label = cases[0].target.backend if cases else ""
     return isolate(lambda part: _attempt(runner, part), cases, retries=retries, on_isolate=on_isolate, label=label)
+
+
+def measures_out_of_process(runner) -> bool:
+    """The runner waits on another process to measure (see ``Runner.out_of_process``)."""
+    return bool(getattr(runner, "out_of_process", False))
+
+
+def warm_up(runner) -> None:
+    """``runner.warm_up()`` where it has one; it only saves time, so its failure is ignored."""
+    start = getattr(runner, "warm_up", None)
+    if start is not None:
+        try:
+            start()
+        except Exception:  # the measurement itself will report what is wrong
+            pass
+
+
+class Pending:
+    """``measure_batch(runner, cases)`` running in a thread, for a runner that measures in another process.
+
+    The thread mostly waits on that process, so in-process backends measure meanwhile.
+    ``result(on_isolate)`` waits for it and replays what ``on_isolate`` would have heard, in order.
+    """
+
+    def __init__(self, runner, cases, *, retries: int = 1):
+        import threading
+
+        self._messages: list[str] = []
+        self._out: list | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(runner, cases, retries), daemon=True)
+        self._thread.start()
+
+    def _run(self, runner, cases, retries: int) -> None:
+        try:
+            self._out = measure_batch(runner, cases, retries=retries, on_isolate=self._messages.append)
+        except BaseException as exc:  # raised again in the caller's thread by ``result``
+            self._error = exc
+
+    def result(self, on_isolate=None) -> list:
+        self._thread.join()
+        for message in self._messages if on_isolate else ():
+            on_isolate(message)
+        if self._error is not None:
+            raise self._error
+        return self._out
 
 
 def isolate(run, items: list, *, retries: int = 1, on_isolate=None, label: str = "") -> list:

@@ -161,6 +161,10 @@ def measured_cell(plan, steps: int, target: Target, lr, reference: np.ndarray, *
         reference, flushed = flushed_subnormals32(lr, reference)
     c = compare(lr, reference, group_names=plan.group_names, metric="ulp", tolerance=tolerance_ulp(plan, target))
     detail = str(c) + (f"; {flushed} float32-subnormal lrs applied as 0 (this target flushes subnormals)" if flushed else "")
+    held = sorted({name for g in plan.groups for name in g.hparam_schedulers})
+    if held:  # engine.lr_probe_plan: the lr probe runs without them
+        detail += (f"; lr measured with scheduled {', '.join(held)} held (measured by their own probes: "
+                   "lrbridge.conformance.momentum, .weight_decay)")
     return Cell(target, "ok" if c.ok else "mismatch", detail, c, lr)
 
 
@@ -214,6 +218,16 @@ def _chunks(items, sizes):
         i += 1
 
 
+def _with_next(blocks):
+    """(block, whether another block follows) for each block: the next block is read one ahead."""
+    blocks = iter(blocks)
+    current = next(blocks, None)
+    while current is not None:
+        following = next(blocks, None)
+        yield current, following is not None
+        current = following
+
+
 #: plans measured together: small first batches so that progress shows early, then large ones
 CHUNKS = (8, 32, 128, 256)
 
@@ -225,15 +239,24 @@ def iter_matrix(plans, steps: int | None = None, targets=None, *, progress=None,
     ``steps`` applies to bare plans (None: each plan's horizon). Plans are taken ``chunks`` at a time,
     and every backend measures a chunk at once (``engine.measure_batch``: one optimizer or one compile
     for many plans where the framework allows it, one worker process); a plan that crashes a
-    framework fails only its own cells. ``progress(message)`` hears what is being measured.
+    framework fails only its own cells. Backends that measure in another process (``out_of_process``)
+    measure their batch in a thread while the others measure here, and are started ahead
+    (``warm_up``: e.g. a worker importing its framework while this process imports the others).
+    ``progress(message)`` hears what is being measured, in backend order (an out-of-process
+    backend's messages about isolating a crash come after the in-process backends').
     """
     from ..plan import resolve_steps
-    from .engine import Case, measure_batch
+    from .engine import Case, Pending, measure_batch, measures_out_of_process, warm_up
 
     targets = list(default_targets()) if targets is None else [validate_target(t) for t in targets]
+    runners = _runners(targets)
+    for runner in runners.values():
+        warm_up(runner)
     absent = {t: _availability(t) for t in targets}
+    for runner in runners.values():
+        warm_up(runner)  # again: asking for its devices may have used the one started above
     index = 0
-    for block in _chunks(_items(plans, steps), chunks):
+    for block, more in _with_next(_chunks(_items(plans, steps), chunks)):
         results: list[PlanResult] = []
         pending: dict[str, list[tuple[PlanResult, int, np.ndarray]]] = {}
         for name, plan, n in block:
@@ -253,19 +276,41 @@ def iter_matrix(plans, steps: int | None = None, targets=None, *, progress=None,
                 result.cells.append(cell or Cell(target, "pending"))
                 if cell is None:
                     pending.setdefault(target.backend, []).append((result, len(result.cells) - 1, reference))
+        cases = {b: [Case(r.plan, r.steps, r.cells[i].target) for r, i, _ in todo] for b, todo in pending.items()}
+        # out-of-process backends first, in threads: they measure while the others measure here
+        started = {b: Pending(get_runner(b), cases[b], retries=retries) for b in pending
+                   if measures_out_of_process(get_runner(b))}
+        measured: dict[str, list] = {}
+        for backend in pending:
+            if progress:
+                progress(f"measuring {backend}: {len(results)} plans, {len(cases[backend])} cases")
+            if backend not in started:
+                measured[backend] = measure_batch(get_runner(backend), cases[backend], retries=retries, on_isolate=progress)
+        for backend, job in started.items():  # what they said while isolating a crash comes now, in order
+            measured[backend] = job.result(progress)
         for backend, todo in pending.items():
             runner = get_runner(backend)
-            cases = [Case(r.plan, r.steps, r.cells[i].target) for r, i, _ in todo]
-            if progress:
-                progress(f"measuring {backend}: {len(results)} plans, {len(cases)} cases")
-            measured = measure_batch(runner, cases, retries=retries, on_isolate=progress)
-            for (r, i, reference), lr in zip(todo, measured):
+            for (r, i, reference), lr in zip(todo, measured[backend]):
                 t = r.cells[i].target
                 if isinstance(lr, Exception):
                     r.cells[i] = Cell(t, "error", _first_line(lr) + _stderr_tail(lr))
                 else:
                     r.cells[i] = measured_cell(r.plan, r.steps, t, lr, reference, flushes=_flushes(runner, t))
+        if more:
+            for runner in runners.values():
+                warm_up(runner)  # the next batch's worker starts while these results are used
         yield from results
+
+
+def _runners(targets) -> dict:
+    """The runner of every backend among ``targets`` that has one (a missing one is reported per cell)."""
+    out = {}
+    for backend in dict.fromkeys(t.backend for t in targets):
+        try:
+            out[backend] = get_runner(backend)
+        except LrBridgeError:
+            continue
+    return out
 
 
 def _stderr_tail(exc: Exception) -> str:

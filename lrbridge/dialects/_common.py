@@ -11,7 +11,28 @@ from ..plan import Horizon, ImportResult, Plan
 from ..schedules import Constant, LinearRamp, Piecewise, Sequential
 
 #: torch-style optimizer class names -> canonical lrbridge names
-OPTIMIZER_NAMES = {"SGD": "sgd", "Adam": "adam", "AdamW": "adamw", "RMSprop": "rmsprop", "Adagrad": "adagrad"}
+OPTIMIZER_NAMES = {"SGD": "sgd", "Adam": "adam", "AdamW": "adamw", "RMSprop": "rmsprop", "Adagrad": "adagrad",
+                   "NAdam": "nadam", "RAdam": "radam", "Adamax": "adamax", "Adadelta": "adadelta"}
+
+
+def external_spec(name: str, lr: float, kwargs: dict, where: str, notes: list | None = None) -> OptimizerSpec:
+    """An ``external:<name>`` spec (an optimizer lrbridge does not build: LAMB, LARS, Adafactor, ...):
+    plain hyperparameters kept as written, others dropped and named in a note."""
+    from ..optim import external_name, plain_hparam
+
+    kept, dropped = {}, []
+    for key, value in kwargs.items():
+        if plain_hparam(value):
+            kept[key] = list(value) if isinstance(value, tuple) else value
+        else:
+            dropped.append(key)
+    if notes is not None:
+        notes.append(f"optimizer {name} is recorded as external:{name}: its schedule and groups port, "
+                     "lrbridge builds no such optimizer" + (f" (dropped non-numeric {sorted(dropped)})" if dropped else ""))
+    try:
+        return OptimizerSpec(name=external_name(name), lr=float(lr), hparams=kept)
+    except PlanError as exc:
+        raise exc.under(where) from None
 
 
 def short(name: str) -> str:
@@ -19,19 +40,22 @@ def short(name: str) -> str:
     return name.rsplit(".", 1)[-1]
 
 
-def optimizer_spec(type_name: str, kwargs: dict, where: str, ignore=()) -> OptimizerSpec:
+def optimizer_spec(type_name: str, kwargs: dict, where: str, ignore=(), notes: list | None = None) -> OptimizerSpec:
     """An ``OptimizerSpec`` from a torch-style optimizer class name and its keyword arguments.
 
     Keywords that do not change the update (``foreach``, ``fused``, ...) and those in
-    ``ignore`` are dropped; any other unknown keyword is an error naming it.
+    ``ignore`` are dropped; any other unknown keyword is an error naming it. A class outside
+    torch's (``Lamb``, ``LARS``, ...) becomes ``external:<class>`` (see ``external_spec``).
     """
-    name = OPTIMIZER_NAMES.get(short(type_name))
-    if name is None:
-        raise PlanError(f"{where}.type", f"optimizer {type_name!r} is not one lrbridge ports; accepted: "
-                                         f"{', '.join(OPTIMIZER_NAMES)}")
     if "lr" not in kwargs:
         raise PlanError(f"{where}.lr", "the optimizer needs an lr")
     neutral = {"foreach", "fused", "capturable", "differentiable", "params", *ignore}
+    name = OPTIMIZER_NAMES.get(short(type_name))
+    if name is None:
+        if not isinstance(type_name, str) or not type_name.strip():
+            raise PlanError(f"{where}.type", f"optimizer type must be a class name, got {type_name!r}")
+        rest = {k: v for k, v in kwargs.items() if k not in neutral and k != "lr"}
+        return external_spec(short(type_name), kwargs["lr"], rest, where, notes)
     hparams = {}
     for key, value in kwargs.items():
         if key in neutral or key == "lr":

@@ -25,6 +25,7 @@ from ..optim import OPTIMIZER_HPARAMS, OptimizerSpec
 from ..plan import Horizon, ImportResult, Plan
 from ..schedules import Chained, Cyclic, InverseTimeDecay, LinearRamp, Piecewise, Sequential
 from ..schedules.extra import LinearGrowth, LogWarmup, Shaped
+from ._common import external_spec
 
 NAME = "deepspeed"
 ALIASES = ("ds",)
@@ -75,15 +76,19 @@ def _params(kind: str, given: dict) -> dict:
     return out
 
 
-def _optimizer(cfg) -> OptimizerSpec:
+def _optimizer(cfg, notes: list) -> OptimizerSpec:
     if not cfg:
         return OptimizerSpec(name="adamw", lr=0.001)
     kind = str(cfg.get("type", "")).lower()
     params = dict(cfg.get("params") or {})
     name = OPTIMIZERS.get(kind)
-    if name is None:
-        raise PlanError("optimizer.type", f"DeepSpeed optimizer {cfg.get('type')!r} has no lrbridge counterpart; "
-                        f"accepted: {', '.join(OPTIMIZERS)}")
+    if name is None:  # Lamb, OneBitAdam, OneBitLamb, ZeroOneAdam, ...
+        if not kind:
+            raise PlanError("optimizer.type", "give the optimizer's type (e.g. AdamW, Lamb)")
+        if params.get("lr") == "auto":
+            raise PlanError("optimizer.params.lr", "'auto' is filled in by the HF Trainer at run time; write the number")
+        rest = {k: v for k, v in params.items() if k != "lr" and v != "auto"}
+        return external_spec(str(cfg.get("type")), params.get("lr", 0.001), rest, "optimizer.params", notes)
     if kind == "adam" and params.get("adam_w_mode") is False:
         name = "adam"
     hp = {k: (tuple(v) if isinstance(v, list) else v) for k, v in params.items() if k in OPTIMIZER_HPARAMS[name]}
@@ -201,12 +206,12 @@ def to_plan(data, *, steps=None, steps_per_epoch=None, source="") -> ImportResul
     for key in sched:
         if key not in ("type", "params"):
             raise PlanError(f"scheduler.{key}", "unknown key; accepted: type, params")
-    opt = _optimizer(data.get("optimizer"))
     notes = [f"DeepSpeed {kind}: scheduler.step() after every optimizer update"]
+    opt = _optimizer(data.get("optimizer"), notes)
     if not data.get("optimizer"):
         notes.append("no optimizer section (a client optimizer): AdamW assumed")
     schedule, base, hparams = build(kind, _params(kind, dict(sched.get("params") or {})), opt.lr, notes)
-    if hparams and "betas" in OPTIMIZER_HPARAMS[opt.name]:
+    if hparams and opt.cycled_hparam == "beta1":
         betas = tuple(opt.resolved()["betas"])
         opt = opt.model_copy(update={"hparams": {**opt.hparams, "betas": (betas[0], 0.99)}})
     elif hparams:

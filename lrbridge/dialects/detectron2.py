@@ -379,11 +379,11 @@ def _lazy(data: dict):
     if not isinstance(opt, dict) or isinstance(opt, Unresolved):
         raise PlanError("optimizer", "the config sets no optimizer (a LazyCall of a torch optimizer)")
     kwargs = {k: v for k, v in opt.items() if k not in ("_target_", "params")}
-    spec = optimizer_spec(target_name(opt.get("_target_")) or "", kwargs, "optimizer")
+    notes = []
+    spec = optimizer_spec(target_name(opt.get("_target_")) or "", kwargs, "optimizer", notes=notes)
     params = opt.get("params") or {}
     if isinstance(params, Unresolved):
         raise PlanError("optimizer.params", params.why)
-    notes = []
     lr_rules, wd_rules = [], []
     fn = params.get("lr_factor_func")
     if fn is not None:

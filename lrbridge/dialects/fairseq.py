@@ -37,6 +37,7 @@ from ..schedules import (
     Sequential,
 )
 from ..schedules.extra import CycleAnneal, FloorStep, Shaped, Triangular
+from ._common import external_spec
 
 NAME = "fairseq"
 ALIASES = ("fairseq-train",)
@@ -241,11 +242,12 @@ def build(name: str, o: dict, lrs: list[float], optim: dict, updates_per_epoch: 
                       shrink_min=bool(o["shrink_min"])), lr
 
 
-def _optimizer(cfg: dict, lr: float) -> OptimizerSpec:
+def _optimizer(cfg: dict, lr: float, notes: list) -> OptimizerSpec:
     kind = cfg.get("_name") or "nag"
     name = _OPTIMIZERS.get(str(kind))
-    if name is None:
-        raise PlanError("optimizer", f"fairseq optimizer {kind!r} has no lrbridge counterpart; accepted: {', '.join(_OPTIMIZERS)}")
+    if name is None:  # adafactor, adadelta, lamb, ...: fairseq's own wrappers
+        rest = {k: v for k, v in cfg.items() if k not in ("_name", "lr")}
+        return external_spec(str(kind), lr, rest, "optimizer", notes)
     hp: dict[str, Any] = {}
     if "weight_decay" in cfg:
         hp["weight_decay"] = float(cfg["weight_decay"])
@@ -276,6 +278,6 @@ def to_plan(data, *, steps=None, steps_per_epoch=None, source="") -> ImportResul
     notes = [f"fairseq {name}: step_update(num_updates) after every optimizer update"]
     schedule, base = build(name, opts, lrs, optim, upe, notes)
     horizon_steps = steps or (int(optim["max_update"]) if optim.get("max_update") else None)
-    plan = Plan(optimizer=_optimizer(optimizer, base), scheduler=schedule,
+    plan = Plan(optimizer=_optimizer(optimizer, base, notes), scheduler=schedule,
                 horizon=Horizon(steps=horizon_steps, past="continue") if horizon_steps else Horizon())
     return ImportResult(plan=plan, notes=notes)

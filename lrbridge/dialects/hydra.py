@@ -80,8 +80,8 @@ def to_plan(data, *, steps=None, steps_per_epoch=None, source=""):
     if not opts:
         raise PlanError("_target_", "no node names a torch.optim optimizer")
     opath, onode = opts[0]
-    spec = optimizer_spec(onode["_target_"], _kwargs(onode, data, opath), opath or "optimizer")
     notes = [f"Hydra config{' ' + source if source else ''}: optimizer {opath}"]
+    spec = optimizer_spec(onode["_target_"], _kwargs(onode, data, opath), opath or "optimizer", notes=notes)
     if len(opts) > 1 or len(scheds) > 1:
         notes.append(f"several optimizer/scheduler nodes: used {opath}"
                      f"{' and ' + scheds[0][0] if scheds else ''}")

@@ -143,7 +143,7 @@ def to_plan(data, *, steps=None, steps_per_epoch=None, source=""):
     okw = {k: v for k, v in optim.items() if k not in ("_target_", "params")}
     if okw.pop("do_bias_correction", True) is not True:
         raise PlanError("optim.do_bias_correction", "AdamW without bias correction has no torch counterpart")
-    spec = optimizer_spec(target_name(optim.get("_target_")) or "", okw, "optim")
+    spec = optimizer_spec(target_name(optim.get("_target_")) or "", okw, "optim", notes=notes)
     params = optim.get("params") if isinstance(optim.get("params"), dict) else {}
     groups = _groups(params, float(spec.resolved().get("weight_decay", 0.0)), notes)
     plan = build_plan(spec, groups, [schedule] * len(groups), steps=total, past="continue")

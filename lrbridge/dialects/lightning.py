@@ -60,7 +60,7 @@ def clocked(sched, interval: str, frequency: int, spe: int | None, where: str):
 
 def _momentum(spec):
     h = spec.resolved()
-    if spec.name in ("adam", "adamw"):
+    if spec.cycled_hparam == "beta1":
         return ("beta1", float(h["betas"][0]))
     if h.get("momentum"):
         return ("momentum", float(h["momentum"]))
@@ -72,8 +72,8 @@ def to_plan(data, *, steps=None, steps_per_epoch=None, source=""):
     if not isinstance(data, dict) or "optimizer" not in data:
         raise PlanError("optimizer", "required: the optimizer configure_optimizers builds")
     oname, okw = _type(data["optimizer"], "optimizer")
-    spec = optimizer_spec(oname, okw, "optimizer")
     sched, mom, notes = Constant(), None, [f"Lightning config{' ' + source if source else ''}"]
+    spec = optimizer_spec(oname, okw, "optimizer", notes=notes)
     cfg = data.get("lr_scheduler")
     if cfg is not None:
         if not isinstance(cfg, dict) or "scheduler" not in cfg:

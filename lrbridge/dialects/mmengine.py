@@ -73,7 +73,7 @@ class _Sched:
     """One scheduler on the iteration or epoch clock, converted as mmengine's builder does."""
 
     family: str
-    param: str  # "lr" or "momentum"
+    param: str  # "lr", "momentum" or "weight_decay"
     begin: int
     end: int
     epoch_clock: bool
@@ -90,8 +90,9 @@ def _classify(type_name: str, cfg: dict, where: str) -> tuple[str, str]:
             family = _FAMILIES[name[: -len(suffix)]]
             if param is None:
                 param = cfg.get("param_name")
-                if param not in ("lr", "momentum"):
-                    raise PlanError(f"{where}.param_name", f"{name} schedules {param!r}; lrbridge ports lr and momentum schedules only")
+                if param not in ("lr", "momentum", "weight_decay"):
+                    raise PlanError(f"{where}.param_name", f"{name} schedules {param!r}; lrbridge ports lr, momentum "
+                                                           "and weight_decay schedules only")
             return family, param
     raise PlanError(f"{where}.type", f"unknown mmengine scheduler {type_name!r}")
 
@@ -396,7 +397,7 @@ def to_plan(data, *, steps=None, steps_per_epoch=None, source=""):
         raise PlanError("optim_wrapper.constructor", "a custom optimizer-wrapper constructor builds groups in code; not ported")
     ocfg = dict(wrapper["optimizer"])
     type_name = target_name(ocfg.pop("type", None)) or ""
-    spec = optimizer_spec(type_name, ocfg, "optim_wrapper.optimizer")
+    spec = optimizer_spec(type_name, ocfg, "optim_wrapper.optimizer", notes=notes)
     groups = _groups(wrapper, spec.lr, ocfg.get("weight_decay"), notes)
     loop = _loop(data)
     spe = int(steps_per_epoch) if steps_per_epoch else None
@@ -414,12 +415,18 @@ def to_plan(data, *, steps=None, steps_per_epoch=None, source=""):
     schedules = [_chain(lr_scheds, base, spe, horizon) for _, base in groups]
     hparams = [{} for _ in groups]
     if mom_scheds:
-        key = "beta1" if spec.name in ("adam", "adamw") else "momentum"
+        key = spec.cycled_hparam
         m0 = spec.resolved().get("betas", [0.9])[0] if key == "beta1" else spec.resolved().get("momentum", 0.0)
-        if key == "momentum" and spec.name not in ("sgd", "rmsprop"):
+        if key == "momentum" and "momentum" not in spec.resolved():
             raise PlanError(mom_scheds[0].where, f"{spec.name} has no momentum to schedule")
         hparams = [{key: _chain(mom_scheds, float(m0), spe, horizon)} for _ in groups]
         notes.append(f"momentum schedulers -> hparam_schedulers.{key}")
+    wd_scheds = [s for s in scheds if s.param == "weight_decay"]
+    if wd_scheds:  # mmengine starts each group from its own weight_decay (initial_weight_decay)
+        w0 = float(spec.resolved().get("weight_decay", 0.0))
+        bases = [g.weight_decay if g.weight_decay is not None else w0 for g, _ in groups]
+        hparams = [{**h, "weight_decay": _chain(wd_scheds, b, spe, horizon)} for h, b in zip(hparams, bases)]
+        notes.append("weight_decay schedulers (param_name='weight_decay') -> hparam_schedulers.weight_decay")
     plan = build_plan(spec, [g for g, _ in groups], schedules, hparams, steps=horizon, past="continue")
     if horizon is None:
         notes.append("no horizon: give train_cfg max_epochs/max_iters (or --steps)")

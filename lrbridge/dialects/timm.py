@@ -35,7 +35,7 @@ from typing import Any
 
 
 from ..errors import PlanError
-from ._common import skip_unknown
+from ._common import external_spec, skip_unknown
 from ..groups import ParamGroup
 from ..optim import OPTIMIZER_HPARAMS, OptimizerSpec
 from ..plan import Horizon, ImportResult, Plan
@@ -87,7 +87,8 @@ SCHEDS = ("cosine", "tanh", "step", "multistep", "poly", "constant", "plateau", 
 #: timm WSD decay functions -> ``Shaped`` shapes (progress p in (0, 1], clamped)
 _WSD_DECAY = {"linear": "linear_down", "1-sqrt": "sqrt_down", "cosine": "cosine"}
 _OPT_NAMES = {"sgd": "sgd", "momentum": "sgd", "nesterov": "sgd", "adam": "adam", "adamw": "adamw",
-              "rmsprop": "rmsprop", "rmsproptf": "rmsprop", "adagrad": "adagrad"}
+              "rmsprop": "rmsprop", "rmsproptf": "rmsprop", "adagrad": "adagrad", "nadam": "nadam", "radam": "radam",
+              "adamax": "adamax", "adadelta": "adadelta"}
 
 
 def detect(data) -> bool:
@@ -130,11 +131,15 @@ def _lr(data: dict) -> float:
     return base * (ratio**0.5 if scale == "sqrt" else ratio)
 
 
-def _optimizer(data: dict, lr: float) -> OptimizerSpec:
+def _optimizer(data: dict, lr: float, notes: list) -> OptimizerSpec:
     opt = str(data.get("opt", "sgd")).lower().split("_")[-1]
     name = _OPT_NAMES.get(opt)
-    if name is None:
-        raise PlanError("opt", f"optimizer {data['opt']!r} has no lrbridge counterpart; accepted: {', '.join(_OPT_NAMES)}")
+    if name is None:  # lamb, lars, adabelief, ...: timm's own optimizers
+        kw = {"weight_decay": float(data["weight_decay"])} if data.get("weight_decay") is not None else {}
+        for key, alias in (("opt_eps", "eps"), ("opt_betas", "betas"), ("momentum", "momentum")):
+            if data.get(key) is not None:
+                kw[alias] = data[key]
+        return external_spec(opt, lr, kw, "opt", notes)
     hp: dict[str, Any] = {}
     if "weight_decay" in data:
         hp["weight_decay"] = float(data["weight_decay"])
@@ -354,7 +359,7 @@ def to_plan(data, *, steps=None, steps_per_epoch=None, source="") -> ImportResul
         # no scheduler: nothing multiplies the lr by lr_scale (timm's update_groups does that)
         groups = tuple(g.model_copy(update={"lr_scale": 1.0}) for g in groups)
         notes.append("sched none: timm builds no scheduler, so lr_scale is never applied; every group runs at its lr")
-    plan = Plan(optimizer=_optimizer(data, lr), groups=groups, scheduler=body,
+    plan = Plan(optimizer=_optimizer(data, lr, notes), groups=groups, scheduler=body,
                 horizon=Horizon(steps=max(1, int(horizon_steps)), past="continue"))
     notes.append(f"train for {epochs} epochs (create_scheduler_v2's num_epochs: cycles, cooldown, warmup prefix)")
     return ImportResult(plan=plan, exact=args["sched"] != "plateau", notes=notes)

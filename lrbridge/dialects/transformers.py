@@ -27,7 +27,7 @@ import math
 from typing import Any
 
 from ..errors import PlanError
-from ._common import skip_unknown
+from ._common import external_spec, skip_unknown
 from ..groups import ParamGroup
 from ..optim import OptimizerSpec
 from ..plan import Horizon, ImportResult, Plan
@@ -209,7 +209,7 @@ def _wsd(kw: dict, w: int, n: int):
     ])
 
 
-def _optimizer(a: dict) -> OptimizerSpec:
+def _optimizer(a: dict, notes: list) -> OptimizerSpec:
     name = str(a["optim"]).lower()
     lr = float(a["learning_rate"])
     if name.startswith("adamw"):
@@ -218,8 +218,8 @@ def _optimizer(a: dict) -> OptimizerSpec:
             "weight_decay": float(a["weight_decay"])})
     if name in _OPTIMIZERS:
         return OptimizerSpec(name=_OPTIMIZERS[name], lr=lr, hparams={"weight_decay": float(a["weight_decay"])})
-    raise PlanError("optim", f"optimizer {a['optim']!r} has no lrbridge counterpart; accepted: adamw_*, "
-                    f"{', '.join(_OPTIMIZERS)}")
+    # adafactor, lion_*, galore_*, 8-bit and paged variants: the Trainer's other optimizers
+    return external_spec(str(a["optim"]), lr, {"weight_decay": float(a["weight_decay"])}, "optim", notes)
 
 
 def _groups(a: dict) -> tuple[ParamGroup, ...]:
@@ -253,6 +253,6 @@ def to_plan(data, *, steps=None, steps_per_epoch=None, source="") -> ImportResul
     schedule = build(kind, kw, lr, w, n, notes)
     if float(a["weight_decay"]):
         notes.append("no-decay group by name patterns; nn.LayerNorm parameters with other names need no_decay selectors")
-    plan = Plan(optimizer=_optimizer(a), groups=_groups(a), scheduler=schedule,
+    plan = Plan(optimizer=_optimizer(a, notes), groups=_groups(a), scheduler=schedule,
                 horizon=Horizon(steps=int(steps or n), past="continue"))
     return ImportResult(plan=plan, exact=kind != "reduce_lr_on_plateau", notes=notes)

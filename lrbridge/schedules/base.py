@@ -124,10 +124,29 @@ class ScheduleBase(Node):
         """Whether this node alone is scale-equivariant (nodes with absolute lr values override)."""
         return True
 
+    def settles_at(self) -> int | None:
+        """A step s with lr(k, b) == lr(s, b) bit for bit for every k ≥ s and every base b, or None.
+
+        None (this default) when the parameters prove no such step: periodic, unbounded or
+        metric-driven curves, decays that keep shrinking. Kinds override it from their formula:
+        from s on every input that depends on k is clamped (min(k, T)), past its last threshold,
+        or multiplied by an exact 1, so the same float64 operations give the same bits. The
+        bound holds for every real clock t ≥ s too (``ByEpoch`` feeds fractional epochs).
+
+        s is an upper bound, not the step of the last change: lr(s − 1) may equal lr(s) already.
+        Past s, ``horizon.past: hold`` and ``continue`` give the same lrs.
+        """
+        return None
+
     def describe(self) -> str:
         """Short one-line description for tables and messages."""
         args = ", ".join(f"{k}={v!r}" for k, v in self if k != "kind" and not isinstance(v, (list, tuple, BaseModel)))
         return f"{self.kind}({args})"  # type: ignore[attr-defined]
+
+
+def within_steps(s: int | None) -> int | None:
+    """``s``, or None when it lies past MAX_STEP (no step lrbridge evaluates reaches it)."""
+    return s if s is not None and s <= MAX_STEP else None
 
 
 def as_steps(k) -> np.ndarray:

@@ -33,6 +33,10 @@ class Constant(ScheduleBase):
     kind: Literal["constant"] = "constant"
     formula: ClassVar[Formula] = Formula(constant_lr, lambda node: {})
 
+    def settles_at(self) -> int:
+        """0: b at every step."""
+        return 0
+
 
 def constant_factor_lr(xp, c, k, base):
     """b·factor for k < total_iters, else b."""
@@ -45,6 +49,10 @@ class ConstantFactor(ScheduleBase):
     kind: Literal["constant_factor"] = "constant_factor"
     factor: NonNegFloat = 1.0 / 3
     total_iters: NonNegInt = 5
+
+    def settles_at(self) -> int:
+        """total_iters: b from there on (0 for factor 1, which is b·1 throughout)."""
+        return 0 if self.factor == 1.0 else self.total_iters
 
     formula: ClassVar[Formula] = Formula(
         constant_factor_lr, lambda node: {"factor": node.factor, "total_iters": node.total_iters}
@@ -68,6 +76,10 @@ class LinearRamp(ScheduleBase):
     start_factor: NonNegFloat = 1.0 / 3
     end_factor: NonNegFloat = 1.0
     total_iters: NonNegInt = 5
+
+    def settles_at(self) -> int:
+        """total_iters T: min(k, T) = T from there on (T = 0: b·e at every step)."""
+        return self.total_iters
 
     formula: ClassVar[Formula] = Formula(
         linear_lr,
@@ -93,6 +105,10 @@ class Step(ScheduleBase):
     step_size: PosInt
     gamma: NonNegFloat = 0.1
 
+    def settles_at(self) -> int | None:
+        """γ = 1: 0 (1^n = 1); otherwise γ^n keeps changing (None; γ = −0.0 alternates the sign of 0)."""
+        return 0 if self.gamma == 1.0 else None
+
     formula: ClassVar[Formula] = Formula(step_lr, lambda node: {"gamma": node.gamma, "step_size": node.step_size})
 
 
@@ -107,6 +123,10 @@ class MultiStep(ScheduleBase):
     kind: Literal["multistep"] = "multistep"
     milestones: tuple[NonNegInt, ...]
     gamma: NonNegFloat = 0.1
+
+    def settles_at(self) -> int:
+        """The last milestone: the count of milestones ≤ k is final there (0 without milestones or with γ = 1)."""
+        return 0 if not self.milestones or self.gamma == 1.0 else self.milestones[-1]
 
     @field_validator("milestones")
     @classmethod
@@ -137,6 +157,10 @@ class Piecewise(ScheduleBase):
     boundaries: tuple[NonNegInt, ...]
     values: tuple[Float, ...]
     relative: Bool = False
+
+    def settles_at(self) -> int:
+        """The last boundary: values[-1] from there on (0 without boundaries)."""
+        return self.boundaries[-1] if self.boundaries else 0
 
     @field_validator("boundaries")
     @classmethod
@@ -180,6 +204,10 @@ class Exponential(ScheduleBase):
     decay_steps: PosInt = 1
     staircase: Bool = False
 
+    def settles_at(self) -> int | None:
+        """γ = 1: 0 (1^p = 1); otherwise γ^p keeps changing (None)."""
+        return 0 if self.gamma == 1.0 else None
+
     formula: ClassVar[Formula] = Formula(exponential_lr, lambda node: _decay_constants(node, "gamma", node.gamma))
 
 
@@ -203,6 +231,10 @@ class NaturalExpDecay(ScheduleBase):
     decay_steps: PosInt = 1
     staircase: Bool = False
 
+    def settles_at(self) -> int | None:
+        """Rate 0: 0 (the factor is exactly 1 at every step); otherwise it keeps decaying (None)."""
+        return 0 if self.decay_rate == 0.0 else None
+
     formula: ClassVar[Formula] = Formula(
         natural_exp_lr, lambda node: _decay_constants(node, "neg_rate", -node.decay_rate)
     )
@@ -220,6 +252,10 @@ class InverseTimeDecay(ScheduleBase):
     decay_rate: NonNegFloat
     decay_steps: PosInt = 1
     staircase: Bool = False
+
+    def settles_at(self) -> int | None:
+        """Rate 0: 0 (the factor is exactly 1 at every step); otherwise it keeps decaying (None)."""
+        return 0 if self.decay_rate == 0.0 else None
 
     formula: ClassVar[Formula] = Formula(
         inverse_time_lr, lambda node: _decay_constants(node, "decay_rate", node.decay_rate)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 import numpy as np
 from pydantic import ValidationInfo, field_validator, model_validator
 
-from .base import Bool, NonNegFloat, NonNegInt, PosInt, ScheduleBase
+from .base import Bool, NonNegFloat, NonNegInt, PosInt, ScheduleBase, within_steps
 from .basic import strictly_increasing
 from .xp import Formula
 
@@ -80,6 +80,17 @@ class Sequential(ScheduleBase):
         edges = [0.0, *map(float, self.milestones), np.inf]
         return list(zip(edges[:-1], edges[1:]))
 
+    def settles_at(self) -> int | None:
+        """The last stage's settling on its clock, from its milestone M on (earlier stages never return).
+
+        Clock restart: M + s_last (the stage sees k − M); clock global: max(M, s_last).
+        """
+        last = self.stages[-1].settles_at()
+        if last is None:
+            return None
+        start = self.milestones[-1] if self.milestones else 0
+        return within_steps(start + last) if self.clock == "restart" else max(start, last)
+
     formula: ClassVar[Formula] = Formula(sequential_lr, _sequential_constants)
 
 
@@ -111,6 +122,12 @@ class Chained(ScheduleBase):
 
     def children(self):
         return self.schedules
+
+    def settles_at(self) -> int | None:
+        """The latest settling of the parts, when every part settles: from there each part's output is
+        fixed for any base, so is the next part's input (None if one part never settles)."""
+        steps = [s.settles_at() for s in self.schedules]
+        return None if None in steps else max(steps)
 
     formula: ClassVar[Formula] = Formula(chained_lr, lambda node: {"schedules": node.schedules})
 
@@ -157,6 +174,14 @@ class Warmup(ScheduleBase):
 
     def children(self):
         return (self.schedule,)
+
+    def settles_at(self) -> int | None:
+        """After the warmup W, the schedule's settling s on its clock: W + s with prefix (it sees k − W),
+        else max(W, s)."""
+        inner = self.schedule.settles_at()
+        if inner is None:
+            return None
+        return within_steps(self.warmup_steps + inner) if self.prefix else max(self.warmup_steps, inner)
 
     formula: ClassVar[Formula] = Formula(
         warmup_lr,
@@ -206,6 +231,12 @@ class ByEpoch(ScheduleBase):
 
     def children(self):
         return (self.schedule,)
+
+    def settles_at(self) -> int | None:
+        """s·steps_per_epoch for a schedule settling at epoch s: from there ⌊k/spe⌋ (cadence epoch)
+        and k/spe (cadence step, a real clock: ``settles_at`` holds for real t ≥ s) are ≥ s."""
+        inner = self.schedule.settles_at()
+        return None if inner is None else within_steps(inner * self.steps_per_epoch)
 
     formula: ClassVar[Formula] = Formula(
         by_epoch_lr,

@@ -10,7 +10,8 @@ from typing import ClassVar, Literal
 
 import numpy as np
 
-from .base import NonNegFloat, NonNegInt, PosInt, ScheduleBase
+from ..limits import MAX_STEP
+from .base import NonNegFloat, NonNegInt, PosInt, ScheduleBase, within_steps
 from .xp import NUMPY, Formula, numpy_constants
 
 
@@ -61,6 +62,10 @@ class CosineDecay(ScheduleBase):
     decay_steps: PosInt
     min_lr: NonNegFloat = 0.0
     alpha: NonNegFloat = 0.0
+
+    def settles_at(self) -> int:
+        """decay_steps S: min(k, S) = S from there on (the floor m)."""
+        return self.decay_steps
 
     def _own_equivariance(self):
         return self.min_lr == 0.0
@@ -138,6 +143,19 @@ class CosineWarmRestarts(ScheduleBase):
     eta_min: NonNegFloat = 0.0
     decay_rate: NonNegFloat = 1.0
     restart_limit: NonNegInt = 0
+
+    def settles_at(self) -> int | None:
+        """With restart_limit L > 0: the start of cycle L (η from there on); without, restarts forever (None)."""
+        if self.restart_limit == 0:
+            return None
+        if self.T_mult == 1:
+            return within_steps(self.restart_limit * self.T_0)
+        start, length = 0, self.T_0
+        for _ in range(self.restart_limit):  # at most ~53 cycles start below 2**53
+            start, length = start + length, length * self.T_mult
+            if start >= MAX_STEP:  # not tabulated (``restart_constants``): never reached exactly
+                return None
+        return start
 
     def _own_equivariance(self):
         return self.eta_min == 0.0

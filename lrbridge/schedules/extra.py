@@ -26,7 +26,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from ..limits import MAX_STEP
-from .base import Bool, Float, NonNegFloat, NonNegInt, PosFloat, PosInt, ScheduleBase
+from .base import Bool, Float, NonNegFloat, NonNegInt, PosFloat, PosInt, ScheduleBase, within_steps
 from .xp import NUMPY, Formula, numpy_constants
 
 #: most cycle starts ``CycleAnneal`` tabulates (a cycle_mul this close to 1 with no cycle_limit is refused)
@@ -163,6 +163,19 @@ class CycleAnneal(ScheduleBase):
     ub: Float = 3.0
     decay_floor: Bool = False
 
+    def settles_at(self) -> int | None:
+        """The first step of cycle ``cycle_limit`` (lr_min from there on); no limit: None.
+
+        cycle_mul = 1: cycle_limit·t_initial; otherwise the tabulated start of that cycle (where
+        timm's own float log enters it), None when it starts past the table (beyond 2**53).
+        """
+        if self.cycle_limit is None:
+            return None
+        if self.cycle_mul == 1.0:
+            return within_steps(self.cycle_limit * self.t_initial)
+        starts = cycle_table(self.t_initial, self.cycle_mul, self.cycle_decay, self.cycle_limit).get("starts")
+        return within_steps(int(starts[self.cycle_limit])) if self.cycle_limit < len(starts) else None
+
     @model_validator(mode="after")
     def _bounds(self):
         if self.shape == "tanh" and not self.lb < self.ub:
@@ -204,6 +217,10 @@ class LogWarmup(ScheduleBase):
     kind: Literal["log_warmup"] = "log_warmup"
     warmup_steps: Annotated[int, Field(strict=True, ge=2)]
     start_factor: NonNegFloat = 0.0
+
+    def settles_at(self) -> int:
+        """warmup_steps W: γ = 1 from there on."""
+        return self.warmup_steps
 
     formula: ClassVar[Formula] = Formula(
         log_warmup_lr,
@@ -277,6 +294,13 @@ class Shaped(ScheduleBase):
     shift: NonNegInt = 0
     clamp: Bool = False
 
+    def settles_at(self) -> int | None:
+        """span − shift (at least 0), where t = k + shift reaches span: clamped shapes hold t = span and
+        cosine_hard is 0 from p = 1 on; an unclamped cosine is periodic (None)."""
+        if self.shape == "cosine" and not self.clamp:
+            return None
+        return max(0, self.span - self.shift)
+
     formula: ClassVar[Formula] = Formula(shaped_lr, _shaped_constants)
 
 
@@ -296,6 +320,10 @@ class FloorStep(ScheduleBase):
     kind: Literal["floor_step"] = "floor_step"
     step_size: PosFloat
     gamma: NonNegFloat = 0.1
+
+    def settles_at(self) -> int | None:
+        """γ = 1: 0 (1^n = 1); otherwise γ^(k // d) keeps changing (None)."""
+        return 0 if self.gamma == 1.0 else None
 
     formula: ClassVar[Formula] = Formula(floor_step_lr, lambda node: {"step_size": node.step_size, "gamma": node.gamma})
 
@@ -319,6 +347,10 @@ class LinearGrowth(ScheduleBase):
     rate: NonNegFloat = 1.0
     step_size: PosInt = 1
     staircase: Bool = False
+
+    def settles_at(self) -> int | None:
+        """Rate 0: 0 (b·(1 + 0·p) = b); otherwise unbounded (None)."""
+        return 0 if self.rate == 0.0 else None
 
     formula: ClassVar[Formula] = Formula(
         linear_growth_lr, lambda node: {"rate": node.rate, "step_size": node.step_size, "staircase": node.staircase}

@@ -36,6 +36,10 @@ class Polynomial(ScheduleBase):
     cycle: Bool = False
     cycle_min_step: NonNegInt = 0
 
+    def settles_at(self) -> int | None:
+        """Without cycle: total_iters T (min(k, T) = T, the end lr); with cycle the horizon grows (None)."""
+        return None if self.cycle else self.total_iters
+
     def _own_equivariance(self):
         return self.end_lr == 0.0
 

@@ -117,6 +117,13 @@ class Tabulated(ScheduleBase):
         """The values as a read-only float64 array (built once)."""
         return self._box.value
 
+    def settles_at(self) -> int:
+        """Where the table's last run of identical values begins: past the end k is clamped to n − 1,
+        so lr(k) = values[n − 1] from that run's first index on (bits compared, so −0.0 ≠ 0.0)."""
+        bits = self.array.view(np.int64)
+        changes = np.flatnonzero(bits != bits[-1])
+        return int(changes[-1]) + 1 if changes.size else 0
+
     formula: ClassVar[Formula] = Formula(
         tabulated_lr, lambda node: {"table": node.array, "last": len(node.values) - 1, "relative": node.relative}
     )

@@ -77,3 +77,48 @@ def test_oneflow_lowering_is_decided_for_both_modes(family):
     for mode in ("eager", "graph"):
         ex = export(plan, mode)
         assert (ex.scheduler is not None and not ex.reasons) or ex.reasons, mode
+
+
+#: (optimizer, scheduled hyperparameter): every schedulable name on the optimizers that hold it
+HPARAM_CASES = [("sgd", "momentum"), ("adam", "beta1"), ("adamw", "beta1"), ("sgd", "weight_decay"),
+                ("adam", "weight_decay"), ("adamw", "weight_decay"), ("rmsprop", "weight_decay"),
+                ("adagrad", "weight_decay")]
+
+
+def _hparam_plan(optimizer: str, name: str) -> lb.Plan:
+    hparams = {"momentum": 0.9} if optimizer == "sgd" else {}
+    group = lb.ParamGroup(name="g", params=("g.*",), hparam_schedulers={name: FAMILIES["cosine (periodic)"]})
+    return lb.Plan(optimizer=lb.OptimizerSpec(name=optimizer, lr=0.1, hparams={"weight_decay": 0.01, **hparams}),
+                   groups=(group,), scheduler=FAMILIES["cosine (periodic)"], horizon=lb.Horizon(steps=N))
+
+
+@pytest.mark.parametrize("optimizer,name", HPARAM_CASES)
+def test_scheduled_hyperparameters_check_and_export_agree(optimizer, name, torch, ms):
+    """Every target that builds the optimizer applies the scheduled hyperparameter exactly when ``check``
+    says ok and refuses (with reasons) otherwise; lr-only targets say in their notes what they leave out."""
+    from mindspore import Parameter, Tensor
+
+    from lrbridge_mindspore.optim import mindspore_optimizer
+    from lrbridge_oneflow.export import export
+    from lrbridge_torch import to_torch
+
+    plan = _hparam_plan(optimizer, name)
+    assert lb.check(plan, "torch").ok
+    opt = getattr(torch.optim, {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop",
+                                "adagrad": "Adagrad"}[optimizer])([torch.nn.Parameter(torch.ones(1))], lr=0.1)
+    to_torch(plan, opt)
+    for mode in ("eager", "graph"):
+        verdict = lb.check(plan, "oneflow", mode)
+        assert verdict.ok == (not export(plan, mode).reasons), mode
+        assert verdict.ok or any(name in r for r in verdict.reasons), (mode, verdict.reasons)
+    verdict = lb.check(plan, "mindspore", "experimental")
+    net = [Parameter(Tensor(np.ones(1, np.float32)), name="g.w")]
+    if verdict.ok:
+        assert mindspore_optimizer(plan, net, api="experimental").scheduler is not None
+    else:
+        assert any(name in r for r in verdict.reasons), verdict.reasons
+        with pytest.raises(lb.UnrepresentableError, match=name):
+            mindspore_optimizer(plan, net, api="experimental")
+    for mode in ("list", "cell"):
+        notes = lb.check(plan.model_copy(update={"horizon": lb.Horizon(steps=N, past="hold")}), "mindspore", mode).notes
+        assert any(name in n for n in notes), (mode, notes)

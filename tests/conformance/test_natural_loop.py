@@ -23,6 +23,8 @@ N = 12
 TORCH = Target("torch", "eager")
 MS_EXPERIMENTAL = Target("mindspore", "pynative", "cpu", "experimental")
 MS_LIST = Target("mindspore", "pynative", "cpu", "list")
+MS_CELL = Target("mindspore", "pynative", "cpu", "cell")
+MS_GRAPH_CELL = Target("mindspore", "graph", "cpu", "cell")
 ONEFLOW = Target("oneflow", "eager")
 ONEFLOW_GRAPH = Target("oneflow", "graph")
 
@@ -46,7 +48,7 @@ def _applied_equals_reference(plan, steps, target):
     np.testing.assert_array_equal(got, want, err_msg=f"{target}")
 
 
-@pytest.mark.parametrize("target", [TORCH, MS_EXPERIMENTAL, MS_LIST, ONEFLOW], ids=str)
+@pytest.mark.parametrize("target", [TORCH, MS_EXPERIMENTAL, MS_LIST, MS_CELL, MS_GRAPH_CELL, ONEFLOW], ids=str)
 @pytest.mark.parametrize("past", ["error", "hold", "continue"])
 def test_the_natural_loop_runs_to_the_horizon(target, past, request):
     _fixture_for(target, request)
@@ -58,6 +60,13 @@ def test_applying_a_step_past_an_error_horizon_raises_naming_it(target, request)
     _fixture_for(target, request)
     with pytest.raises(LrBridgeError, match=f"optimizer step {N} would apply an lr past the plan's horizon of {N} steps"):
         measure(_plan("error"), N + 1, target)
+
+
+@pytest.mark.parametrize("target", [MS_CELL, MS_GRAPH_CELL], ids=str)
+def test_a_mindspore_cell_applies_nan_past_an_error_horizon(target, ms):
+    """A compiled cell cannot raise: from step N on it gives NaN, and the update applying it is NaN."""
+    got = measure(_plan("error"), N + 1, target).lr
+    assert np.isnan(got[:, N]).all()
 
 
 @pytest.mark.parametrize("target", [TORCH, MS_EXPERIMENTAL, ONEFLOW], ids=str)
@@ -83,9 +92,10 @@ def test_one_cycle_continue_plan_runs_its_natural_loop(target, request):
     _applied_equals_reference(plan, N, target)
 
 
-def test_oneflow_graph_refuses_an_error_horizon_it_cannot_raise_at_and_holds_on_request(oneflow):
+def test_oneflow_graph_runs_an_error_horizon_to_n_and_holds_on_request(oneflow):
+    # nothing in a compiled graph can raise: past an error horizon it applies NaN (test_oneflow_graph_horizon.py)
     res = L.check(_plan("error"), "oneflow", "graph")
-    assert not res.ok and "cannot stop training at step 12" in res.reasons[0] and "'hold'" in res.alternative
+    assert res.ok and any("applies lr NaN" in n for n in res.notes), res
     plan = _plan("hold", L.InverseSqrt(warmup_steps=4))  # no kernel schedule: an exact table
     res = L.check(plan, "oneflow", "graph")
     assert res.ok and any("exact table of 12 steps" in n for n in res.notes), res

@@ -87,7 +87,7 @@ def test_random_plans_conform_on_every_cpu_target(torch, ms, oneflow):
 
 
 @pytest.mark.parametrize("target", ["torch/eager/cpu", "mindspore/graph/cpu/list", "mindspore/pynative/cpu/cell",
-                                    "oneflow/eager/cpu", "oneflow/graph/cpu"])
+                                    "mindspore/pynative/cpu/experimental", "oneflow/eager/cpu", "oneflow/graph/cpu"])
 def test_a_batch_gives_each_plan_what_measuring_it_alone_gives(target, request):
     request.getfixturevalue({"torch": "torch", "mindspore": "ms", "oneflow": "oneflow"}[target.split("/")[0]])
     t = Target(*target.split("/"))
@@ -180,8 +180,14 @@ def test_mindspore_flushes_subnormal_lrs_and_the_matrix_says_so_per_target(torch
     cells = {str(c.target): c for c in run_matrix(plan, 8, targets)}
     assert all(c.status == "ok" for c in cells.values()), {k: c.detail for k, c in cells.items()}
     assert cells["torch/eager/cpu"].lr[0, 4] > 0 and cells["oneflow/eager/cpu"].lr[0, 4] > 0  # applied as given
-    for name in ("mindspore/graph/cpu/list", "mindspore/pynative/cpu/experimental"):
-        assert cells[name].lr[0, 4] == 0 and "4 float32-subnormal lrs applied as 0" in cells[name].detail
+    graph_list = cells["mindspore/graph/cpu/list"]
+    assert graph_list.lr[0, 4] == 0 and "4 float32-subnormal lrs applied as 0" in graph_list.detail
+    # experimental's jitted train step runs on whichever kernel thread the graph gets: flushed or applied
+    # as given (both observed in one process), and the detail counts exactly the flushed ones
+    xp = cells["mindspore/pynative/cpu/experimental"]
+    flushed = int((xp.lr[0, 4:] == 0).sum())
+    assert xp.lr[0, 4] in (0.0, np.float64(np.float32(1e-39)))
+    assert (f"{flushed} float32-subnormal lrs applied as 0" in xp.detail) if flushed else "subnormal" not in xp.detail
     assert "subnormal" not in cells["torch/eager/cpu"].detail
 
 

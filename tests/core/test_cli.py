@@ -192,3 +192,21 @@ def test_check_reads_any_source_and_exits_1_when_the_named_backend_cannot(tmp_pa
     assert refused.exit_code == 1 and not doc["ok"] and "validation metric" in doc["reasons"][0]
     everything = runner.invoke(app, ["check", str(src), "--json"])
     assert everything.exit_code == 0 and len(everything.stdout.splitlines()) == 6  # every backend x mode
+
+
+def test_convert_to_plan_writes_the_plan_a_config_was_read_as(tmp_path):
+    """A torch-style config in, the canonical plan out (yaml by default, json on request): it loads back
+    as a plan whose curve is the config's."""
+    cfg = tmp_path / "recipe.yaml"
+    cfg.write_text("optimizer: {type: AdamW, lr: 0.001}\n"
+                   "scheduler: {type: StepLR, step_size: 3, gamma: 0.5}\n")
+    out = tmp_path / "plan.yaml"
+    result = runner.invoke(app, ["convert", str(cfg), "--from", "torch", "--to", "plan", "--steps", "12", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    plan = L.load_plan(out)
+    assert plan.horizon.steps == 12 and plan.optimizer.name == "adamw"
+    np.testing.assert_allclose(L.evaluate(plan, 12)[0], 0.001 * 0.5 ** (np.arange(12) // 3), rtol=1e-15)
+    as_json = runner.invoke(app, ["convert", str(out), "--to", "plan", "-f", "json"])
+    assert as_json.exit_code == 0 and json.loads(as_json.stdout)["horizon"]["steps"] == 12
+    bad = runner.invoke(app, ["convert", str(out), "--to", "plan", "-f", "npy"])
+    assert bad.exit_code != 0 and "--format: unknown format 'npy' for plan; accepted: yaml, json" in bad.output

@@ -252,3 +252,32 @@ def test_reads_a_py_config_with_base_and_delete(tmp_path):
     mine = load_pyconfig(tmp_path / "child.py")
     for key in ("train_cfg", "param_scheduler", "optim_wrapper"):
         assert mine[key] == real[key]
+
+
+@pytest.mark.parametrize("sched", [
+    [dict(type="CosineAnnealingParamScheduler", param_name="weight_decay", T_max=6, eta_min=1e-5, by_epoch=False)],
+    [dict(type="LinearParamScheduler", param_name="weight_decay", start_factor=0.1, end=4, by_epoch=False),
+     dict(type="MultiStepParamScheduler", param_name="weight_decay", milestones=[2], gamma=0.5, by_epoch=True)],
+])
+def test_weight_decay_schedulers_import_per_group_as_mmengine_applies_them(sched):
+    # mmengine's ParamScheduler(param_name='weight_decay') starts each group from its own weight decay
+    # (a custom_keys decay_mult group, the no-decay bias group); measured on mmengine's own schedulers.
+    from lrbridge.reference import evaluate_hparam
+
+    n, spe = 12, 3
+    cfg = dict(train_cfg=dict(max_epochs=4),
+               optim_wrapper=dict(**SGD, paramwise_cfg=dict(custom_keys={"backbone": dict(decay_mult=0.5)},
+                                                            bias_decay_mult=0.0)),
+               param_scheduler=[dict(type="ConstantLR", factor=0.5, end=2), *sched])
+    real, names = _real_lrs(cfg, spe, n, "weight_decay")
+    result = mm.to_plan(cfg, steps_per_epoch=spe, steps=n)
+    plan = result.plan
+    assert all("weight_decay" in g.hparam_schedulers for g in plan.groups)
+    assert any("weight_decay" in note for note in result.notes)
+    ours = evaluate_hparam(plan, "weight_decay", n)
+    owned = lb.assign_params(plan.groups, [p for ns in names for p in ns])
+    index = {g.name: i for i, g in enumerate(plan.groups)}
+    for gi, ns in enumerate(names):
+        (owner,) = {name for name, ps in owned.items() if set(ns) & set(ps)}
+        np.testing.assert_allclose(ours[index[owner]], real[gi], rtol=1e-12, atol=1e-20, err_msg=owner)
+    assert lb.check(plan, "torch").ok and not lb.check(plan, "oneflow", "graph").ok

@@ -70,3 +70,61 @@ def test_runner_reports_missing_devices(ms):
     assert "form" in RUNNER.unavailable(Target("mindspore", "graph", "cpu", "tensor"))
     if not ms.hal.is_available("GPU"):
         assert "GPU" in RUNNER.unavailable(Target("mindspore", "graph", "cuda", "list"))
+
+
+@pytest.mark.parametrize("mode", ["pynative", "graph"])
+def test_param_writer_copies_float32_values_exactly_nan_included(ms, mode):
+    from mindspore import Parameter, Tensor
+
+    from lrbridge_mindspore.experimental import ParamWriter
+    from lrbridge_mindspore.runner import execution_mode
+
+    values = [0.1, 1e-39, float("nan"), 3.0000000000000004e-4]  # rounding, a subnormal, NaN
+    with execution_mode(mode):
+        params = [Parameter(Tensor(np.float32(0.0)), name=f"w{i}") for i in range(len(values))]
+        write = ParamWriter()
+        write(list(zip(params, values)))
+        got = np.array([p.asnumpy() for p in params], np.float32)
+        write(list(zip(params, values[::-1])))  # the same Parameters again: the compiled call is reused
+        again = np.array([p.asnumpy() for p in params], np.float32)
+    np.testing.assert_array_equal(got.view(np.uint32), np.array(values, np.float32).view(np.uint32))
+    np.testing.assert_array_equal(again.view(np.uint32), np.array(values[::-1], np.float32).view(np.uint32))
+
+
+def test_a_reused_experimental_batch_optimizer_measures_like_a_fresh_one(ms):
+    import lrbridge as lb
+    from lrbridge_mindspore import runner
+
+    def plan(lr, scheduler, steps, past, groups=1):
+        named = [lb.ParamGroup(name=f"g{i}", params=(f"g{i}.*",), lr_scale=0.5 ** i) for i in range(groups - 1)]
+        return lb.Plan(optimizer=lb.OptimizerSpec(name="sgd", lr=lr), scheduler=scheduler,
+                       groups=[*named, lb.ParamGroup(name="rest", rest=True)], horizon=lb.Horizon(steps=steps, past=past))
+
+    first = [(plan(0.1, lb.CosineAnnealing(T_max=9), 12, "continue", groups=2), 15),
+             (plan(0.05, lb.Step(step_size=3, gamma=0.5), 10, "hold"), 12)]
+    # an 'error' plan shorter than the batch: its PlanLR is stepped only over its own steps
+    second = [(plan(0.2, lb.Step(step_size=2, gamma=0.3), 7, "error"), 7),
+              (plan(0.03, lb.CosineAnnealing(T_max=20), 30, "continue", groups=3), 30)]
+    batches = [runner.probe_experimental_batch(first, "pynative")]
+    rigs = dict(runner._RIGS)
+    batches.append(runner.probe_experimental_batch(second, "pynative"))
+    assert runner._RIGS[("pynative", 4)] is rigs[("pynative", 4)]  # the second batch reused the optimizer
+    for cases, results in zip([first, second], batches):
+        for (p, steps), got in zip(cases, results):
+            alone = runner.probe_experimental(p, steps, "pynative")
+            np.testing.assert_array_equal(got, alone)
+            np.testing.assert_array_equal(got, evaluate(p, steps).astype(np.float32))
+
+
+def test_list_and_cell_cases_share_one_optimizer_and_measure_as_alone(ms):
+    from lrbridge.conformance.matrix import _check
+    from lrbridge.random_plans import random_cases
+    from lrbridge_mindspore.runner import RUNNER
+
+    targets = [Target("mindspore", "graph", "cpu", form) for form in ("list", "cell")]
+    cases = [(p, s, t) for p, s in random_cases(12, seed=3, max_steps=80) for t in targets if _check(p, t, s).ok]
+    assert {c[2].form for c in cases} == {"list", "cell"}
+    together = RUNNER.measure_batch(cases)
+    for (plan, steps, target), batched in zip(cases, together):
+        assert not isinstance(batched, Exception), batched
+        np.testing.assert_array_equal(batched, RUNNER.measure(plan, steps, target))

@@ -103,12 +103,19 @@ def test_cell_with_hold_horizon_holds_the_last_lr(ms):
         assert cell(Tensor([k], ms.int32)).asnumpy()[0] == ref
 
 
-def test_cell_refuses_an_error_horizon_and_names_the_list_alternative():
+def test_cell_of_an_error_horizon_gives_nan_from_the_horizon_on(ms):
+    import mindspore as ms_
+    from mindspore import Tensor
+
+    from lrbridge_mindspore import to_mindspore_schedule
     from lrbridge_mindspore.capability import check
 
     plan = PLAN.model_copy(update={"horizon": Horizon(steps=100, past="error")})
     result = check(plan, "cell")
-    assert not result.ok and "mode 'list'" in result.alternative
+    assert result.ok and any("NaN" in n for n in result.notes)
+    cell = to_mindspore_schedule(plan)
+    assert cell(Tensor([99], ms_.int32)).asnumpy()[0] == np.float32(evaluate(plan, [99])[0, 0])
+    assert all(np.isnan(cell(Tensor([k], ms_.int32)).asnumpy()[0]) for k in (100, 101, 10_000))
 
 
 def test_python_float_constants_would_lose_precision_in_mindspore(ms):

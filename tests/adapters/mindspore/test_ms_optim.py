@@ -17,7 +17,8 @@ from lrbridge.schedules import Step
 
 GRADS = np.array([[1.0, -0.5, 0.25], [0.5, 0.5, -1.0], [-0.25, 1.0, 0.75], [0.1, -0.2, 0.3]], np.float32)
 W0 = np.array([1.0, -2.0, 0.5], np.float32)
-TORCH = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop", "adagrad": "Adagrad"}
+TORCH = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop", "adagrad": "Adagrad",
+         "nadam": "NAdam", "radam": "RAdam", "adamax": "Adamax", "adadelta": "Adadelta"}
 
 
 def torch_weights(torch, plan, steps=4):
@@ -65,6 +66,10 @@ EXACT = [
     ("rmsprop", 0.01, {"alpha": 0.9, "momentum": 0.5, "centered": True}),
     ("adagrad", 0.1, {}),
     ("adagrad", 0.1, {"lr_decay": 0.5, "weight_decay": 0.1}),
+    ("nadam", 0.1, {"weight_decay": 0.1}),
+    ("radam", 0.1, {"betas": [0.8, 0.99]}),
+    ("adamax", 0.1, {"weight_decay": 0.1}),
+    ("adadelta", 1.0, {"rho": 0.8}),
 ]
 
 

@@ -22,3 +22,10 @@ def test_oneflow_entry_point_is_imported_in_its_interpreter(oneflow):
     (reply,) = oneflow({"op": "native_curve", "cases": [{"groups": [{"lr": 0.1}], "scheduler": spec, "steps": 50}]})
     applied = np.asarray(reply["lr"], np.float64)  # OneFlow's own scheduler stepped in the worker
     np.testing.assert_allclose(lb.evaluate(result.plan, 50), applied, rtol=1e-12, atol=0)
+
+
+def test_an_optimizer_lrbridge_does_not_build_is_recorded_as_external(oneflow):
+    result = load_source(f"{FIXTURE}:lamb_step", steps=12)
+    assert result.plan.optimizer.name == "external:LAMB"
+    assert result.plan.optimizer.hparams == {"weight_decay": 0.01}
+    np.testing.assert_allclose(lb.evaluate(result.plan, 12)[0], 0.2 * 0.5 ** (np.arange(12) // 4), rtol=1e-12)

@@ -34,6 +34,7 @@ and the optimizer with its compiled step is reused by later batches.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 
 import numpy as np
@@ -341,6 +342,9 @@ class _ExperimentalRig:
 
 
 _RIGS: dict[tuple[str, int], _ExperimentalRig] = {}
+# dropped at exit while MindSpore is still importable: a Cell deleted in module teardown prints
+# "Exception ignored in Cell.__del__" (its module globals are None by then)
+atexit.register(_RIGS.clear)
 
 
 def probe_experimental_batch(cases, mode: str) -> list:

@@ -343,7 +343,8 @@ class _ExperimentalRig:
 
 _RIGS: dict[tuple[str, int], _ExperimentalRig] = {}
 # dropped at exit while MindSpore is still importable: a Cell deleted in module teardown prints
-# "Exception ignored in Cell.__del__" (its module globals are None by then)
+# "Exception ignored in Cell.__del__" (its module globals are None by then). Other Cells alive at exit
+# (a test session's) still print it: harmless.
 atexit.register(_RIGS.clear)
 
 

@@ -160,16 +160,8 @@ def measure_graph_batch(flow, cases: list[dict]) -> list[np.ndarray]:
         n = min(size, longest - k0)
         for j in range(n):
             run(xs[j])
-        w = flow.stack(params).numpy()
-        out[:, k0 : k0 + n] = -w[:, :n].astype(np.float64)
-        with flow.no_grad():
-            for p in params:
-                p.fill_(0.0)
-    result, lo = [], 0
-    for case, n in zip(cases, counts):
-        result.append(out[lo:lo + n, : int(case["steps"])])
-        lo += n
-    return result
+        _read_chunk(flow, params, out, k0, n)
+    return _per_case(out, counts, [int(c["steps"]) for c in cases])
 
 
 def measure_eager_batch(flow, cases: list[dict]) -> list:
@@ -203,14 +195,26 @@ def measure_eager_batch(flow, cases: list[dict]) -> list:
                     m[1].step()
                 except Exception as exc:
                     members[i] = exc
-        w = flow.stack(params).numpy()
-        out[:, k0 : k0 + n] = -w[:, :n].astype(np.float64)
-        with flow.no_grad():
-            for p in params:
-                p.fill_(0.0)
+        _read_chunk(flow, params, out, k0, n)
+    return _per_case(out, counts, steps, members)
+
+
+def _read_chunk(flow, params, out, k0: int, n: int) -> None:
+    """Steps k0..k0+n−1 of every probe (−w, the one-hot updates) into ``out``, then the probes back to 0."""
+    w = flow.stack(params).numpy()
+    out[:, k0 : k0 + n] = -w[:, :n].astype(np.float64)
+    with flow.no_grad():
+        for p in params:
+            p.fill_(0.0)
+
+
+def _per_case(out, counts, steps, failures=None) -> list:
+    """``out`` (all probes, longest run) split into each case's (groups, steps) rows; a case whose entry in
+    ``failures`` is an exception gets that exception instead."""
     result, lo = [], 0
-    for m, n, k in zip(members, counts, steps):
-        result.append(m if isinstance(m, Exception) else out[lo:lo + n, :k])
+    for i, (n, k) in enumerate(zip(counts, steps)):
+        failed = failures is not None and isinstance(failures[i], Exception)
+        result.append(failures[i] if failed else out[lo:lo + n, :k])
         lo += n
     return result
 

@@ -120,3 +120,86 @@ def worker_reply(proc, request: dict, *, timeout: float = 600.0) -> object:
     if not reply["ok"]:
         raise WorkerError(f"{reply.get('error')}\nworker stderr (last lines):\n{_tail(stderr)}")
     return reply["result"]
+
+
+class AheadWorker:
+    """At most one worker of ``module`` started before its request, its framework already imported
+    (``python -m module --preload``).
+
+    A worker answers one request and exits (a crash costs only that request); importing a framework
+    takes it seconds, which a worker started ahead spends while this process does other work.
+    It is used only by a call with the same interpreter and environment it was started with (variables
+    set since, e.g. by a framework imported here, do not count: ``worker_environment`` removes those).
+    ``python``: a function giving the interpreter's path (looked up at each start).
+    """
+
+    def __init__(self, python, module: str, *, missing_hint: str = ""):
+        import threading
+
+        self._python, self._module, self._hint = python, module, missing_hint
+        self._lock = threading.Lock()
+        self._proc = None
+        self._key = None
+
+    def start(self) -> None:
+        """Start one (if none is waiting already)."""
+        python, env = self._python(), worker_env(self._module)
+        with self._lock:
+            if self._proc is not None and self._proc.poll() is None and _fits(self._key, python, env):
+                return
+            self._discard()
+            self._proc = start_worker(python, self._module, args=("--preload",), missing_hint=self._hint, env=env)
+            self._key = (python, env)
+
+    def take(self):
+        """The waiting worker for this interpreter and environment, else a new one."""
+        python, env = self._python(), worker_env(self._module)
+        with self._lock:
+            proc, key = self._proc, self._key
+            self._proc = self._key = None
+            if proc is not None and (not _fits(key, python, env) or proc.poll() is not None):
+                _stop(proc)
+                proc = None
+        return proc if proc is not None else start_worker(python, self._module, missing_hint=self._hint, env=env)
+
+    def call(self, request: dict, *, timeout: float = 600.0) -> object:
+        """Run one request in the waiting worker (or a new one)."""
+        return worker_reply(self.take(), request, timeout=timeout)
+
+    def _discard(self) -> None:
+        if self._proc is not None:
+            _stop(self._proc)
+        self._proc = self._key = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._discard()
+
+
+def _fits(key, python: str, env: dict) -> bool:
+    """A worker started with ``key`` (interpreter, environment) serves a call made now with ``python``, ``env``."""
+    return key[0] == python and all(env.get(k) == v for k, v in key[1].items())
+
+
+def _stop(proc) -> None:
+    proc.kill()
+    proc.communicate()
+
+
+def encode_f32(values) -> dict:
+    """float32 arrays (applied lrs are float32: exact) as base64, far smaller than JSON floats."""
+    import base64
+
+    import numpy as np
+
+    arr = np.asarray(values, np.float32)
+    return {"lr32": base64.b64encode(arr.tobytes()).decode("ascii"), "shape": list(arr.shape)}
+
+
+def decode_f32(reply: dict):
+    """``encode_f32``'s array back, as float64."""
+    import base64
+
+    import numpy as np
+
+    return np.frombuffer(base64.b64decode(reply["lr32"]), np.float32).reshape(reply["shape"]).astype(np.float64)

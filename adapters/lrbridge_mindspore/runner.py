@@ -36,8 +36,12 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import os
+import sys
 
 import numpy as np
+
+from lrbridge.conformance.batching import BatchCost
 
 FORMS = ("list", "cell", "experimental")
 _DEVICES = {"cpu": "CPU", "cuda": "GPU", "gpu": "GPU", "ascend": "Ascend"}
@@ -114,9 +118,49 @@ def _jit_train_step(opt, params, chunk: int):
     return lambda j: train_step(onehot[j % chunk])
 
 
-def _run(step, params, steps: int, chunk: int, after_step=None, ends=()) -> np.ndarray:
+def _graph_steps(opt, n_params: int, chunk: int):
+    """``step(j, n)``: optimizer steps j..j+n−1 in one compiled GRAPH_MODE call, a graph ``while`` loop around
+    ``opt(grads)`` with the one-hot gradient of slot i mod chunk at step i (as a dataset sink runs steps).
+
+    Each iteration is one real ``opt`` call (its own ``global_step`` increment, its lrs from its carriers);
+    only Python's per-call work (≈ 0.3 ms plus the Cell tree walk of every call, measured) is paid once
+    per n steps: 4 groups 0.41 → 0.19 ms per step, 32 groups 1.6 → 1.2 ms (CPU). The loop compiles once,
+    whatever n.
+    """
+    import mindspore as ms
+    from mindspore import Tensor, nn, ops
+
+    class Steps(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.opt = opt
+            self.onehots = Tensor(np.eye(chunk, dtype=np.float32))
+            self.chunk = chunk
+            self.n_params = n_params
+
+        def construct(self, first, n):
+            i = first
+            while i < first + n:
+                x = ops.gather(self.onehots, i % self.chunk, 0)
+                grads = ()
+                for _ in range(self.n_params):
+                    grads = grads + (x,)
+                self.opt(grads)
+                i = i + 1
+            return i
+
+    steps = Steps()
+    return lambda j, n: steps(Tensor(j, ms.int32), Tensor(n, ms.int32))
+
+
+#: most optimizer steps in one compiled call (``_graph_steps``; reads of the probe cut calls shorter)
+STEPS_PER_CALL = 64
+
+
+def _run(step, params, steps: int, chunk: int, after_step=None, ends=(), per_call: int = 1) -> np.ndarray:
     """Call ``step(j)`` (one optimizer step with one-hot gradients at slot j mod chunk), then
-    ``after_step(j)``, for j < steps; return −params per step, shape (groups, steps).
+    ``after_step(j)``, for j < steps; return −params per step, shape (groups, steps). With
+    ``per_call`` > 1, ``step(j, n)`` runs steps j..j+n−1 (n ≤ per_call) in one call.
 
     The vectors are read (and zeroed) at the end of every chunk and after step e − 1 for each e in
     ``ends`` (a batched plan's length): past its horizon a plan's lr may be NaN ('error' cells), and
@@ -126,20 +170,27 @@ def _run(step, params, steps: int, chunk: int, after_step=None, ends=()) -> np.n
 
     zeros = Tensor(np.zeros(chunk, np.float32))
     out = np.empty((len(params), steps), np.float64)
-    reads = {e - 1 for e in ends}
+    reads = sorted({e for e in ends if 0 < e < steps} | {steps})
     first = 0  # first step not read yet (always in the current chunk)
-    for j in range(steps):
-        step(j)
-        if after_step is not None:
-            after_step(j)
-        if j % chunk == chunk - 1 or j == steps - 1 or j in reads:
-            lo, hi = first % chunk, j % chunk + 1
+    j = 0
+    while j < steps:
+        if per_call > 1:
+            n = min(per_call, chunk - j % chunk, next(e for e in reads if e > j) - j)
+            step(j, n)
+        else:
+            n = 1
+            step(j)
+            if after_step is not None:
+                after_step(j)
+        j += n
+        if j % chunk == 0 or j in reads:
+            lo, hi = first % chunk, (j - 1) % chunk + 1
             for g, p in enumerate(params):
-                out[g, first : j + 1] = -p.asnumpy()[lo:hi].astype(np.float64)
+                out[g, first:j] = -p.asnumpy()[lo:hi].astype(np.float64)
                 # ops.assign, not set_data: in PyNative set_data detaches the Parameter from
                 # the optimizer's captured copy, which then stops showing the updates.
                 ops.assign(p, zeros)
-            first = j + 1
+            first = j
     return out
 
 
@@ -217,27 +268,85 @@ def probe_nn_batch(cases, form, mode: str, chunk: int = 256) -> list:
         opt = nn.SGD(groups, learning_rate=float(first.optimizer.lr), momentum=0.0, weight_decay=0.0)
         # past an 'error' horizon a cell gives NaN: read such a plan's slots when its steps end
         ends = [cases[i][1] for i, _ in built if cases[i][0].horizon.past == "error"]
-        lr = _run(_nn_step(opt, len(params), chunk), params, longest, chunk, ends=ends)
+        if mode == "graph":
+            lr = _run(_graph_steps(opt, len(params), chunk), params, longest, chunk, ends=ends, per_call=STEPS_PER_CALL)
+        else:
+            lr = _run(_nn_step(opt, len(params), chunk), params, longest, chunk, ends=ends)
     for i, lo, hi in rows:
         out[i] = lr[lo:hi, : cases[i][1]]
     return out
 
 
-def _sub_batches(cases, max_groups: int, max_ratio: float | None = None):
-    """Indices of ``(plan, steps)`` cases in batches of at most ``max_groups`` groups, similar lengths together
-    (``max_ratio``: the longest case of a batch at most that many times its shortest)."""
-    order = sorted(range(len(cases)), key=lambda i: cases[i][1])
-    batch, size = [], 0
-    for i in order:
-        g = len(cases[i][0].groups)
-        too_long = max_ratio is not None and batch and cases[i][1] > max_ratio * max(1, cases[batch[0]][1])
-        if batch and (size + g > max_groups or too_long):
-            yield batch
-            batch, size = [], 0
-        batch.append(i)
-        size += g
-    if batch:
-        yield batch
+#: modelled costs of one batch on a 2-core CPU (docs/benchmarks.md). ``nn.SGD`` compiles per batch (≈ 0.07 s per
+#: probe group); in PyNative each step is a call from Python (≈ 0.35 ms plus ≈ 50 µs per list group), in
+#: GRAPH_MODE calls of ``STEPS_PER_CALL`` steps leave ≈ 0.1 ms plus ≈ 30 µs per list group and step. A float64
+#: formula cell group costs about ``CELL_WIDTH`` list groups per step. The experimental optimizers are reused (no
+#: compile per batch): ≈ 0.5 ms per step (train step and lr write) plus ≈ 70 µs per group.
+NN_COST = {"pynative": BatchCost(compile_s=0.2, compile_s_per_group=0.07, step_s=0.35e-3, step_s_per_group=50e-6),
+           "graph": BatchCost(compile_s=0.2, compile_s_per_group=0.07, step_s=0.1e-3, step_s_per_group=30e-6)}
+CELL_WIDTH = {"pynative": 3.0, "graph": 5.0}
+EXPERIMENTAL_COST = BatchCost(step_s=0.5e-3, step_s_per_group=70e-6)
+
+
+def _batch_key(plan, target) -> tuple:
+    """Cases that may share an optimizer: one mode, one optimizer kind, one device; plans whose lrs are all
+    static (floats) never beside dynamic ones (MindSpore would wrap the floats in ``_ConvertToCell``),
+    and a plan with scheduled hyperparameters on an experimental optimizer of its own (its ``PlanLR``
+    turns group momentum / weight decay into Parameters of the optimizer: never the shared, reused one)."""
+    from .params import is_static
+
+    form = target.form or "list"
+    if form == "experimental":
+        return (target.mode, "experimental", any(g.hparam_schedulers for g in plan.groups), target.device)
+    return (target.mode, "nn", is_static(plan), target.device)
+
+
+def plan_batches(cases) -> list[tuple[tuple, list[int], float]]:
+    """``(plan, steps, target)`` cases cut into batches: ``(key, case indices, modelled seconds)`` each.
+
+    Per ``_batch_key``, the cases are cut by ``batching.cut_batches`` (similar lengths together, the
+    compile and per-step costs weighed); a plan with scheduled hyperparameters is a batch of its own.
+    """
+    from lrbridge.conformance.batching import Item, cut_batches
+
+    keys: dict[tuple, list[int]] = {}
+    for i, (plan, _, target) in enumerate(cases):
+        keys.setdefault(_batch_key(plan, target), []).append(i)
+    out = []
+    for key, idx in keys.items():
+        kind, own = key[1], key[1] == "experimental" and key[2]
+        cost = EXPERIMENTAL_COST if kind == "experimental" else NN_COST[key[0]]
+        items = [Item(int(cases[i][1]), len(cases[i][0].groups), _width(cases[i])) for i in idx]
+        cut = [[k] for k in range(len(idx))] if own else cut_batches(
+            items, cost, max_groups=MAX_EXPERIMENTAL_GROUPS if kind == "experimental" else MAX_BATCH_GROUPS)
+        for batch in cut:
+            groups, width = sum(items[k].groups for k in batch), sum(items[k].width for k in batch)
+            out.append((key, [idx[k] for k in batch], cost.seconds(groups, max(items[k].steps for k in batch), width)))
+    return out
+
+
+def _width(case) -> float:
+    plan, _, target = case
+    return len(plan.groups) * (CELL_WIDTH.get(target.mode, 1.0) if target.form == "cell" else 1.0)
+
+
+def run_batches(cases, batches, out: list) -> None:
+    """Measure ``plan_batches``' ``batches`` of ``cases`` here, each result into ``out[i]``; a failing batch is
+    bisected to the case that makes it fail (``engine.isolate``)."""
+    from lrbridge.conformance.engine import isolate
+
+    for (mode, kind, own, _), idx, _ in batches:
+        mine = [(cases[i][0], int(cases[i][1])) for i in idx]
+        if kind == "experimental" and own:
+            probe = lambda sub, mine=mine, mode=mode: [probe_experimental(*mine[j], mode) for j in sub]  # noqa: E731
+        elif kind == "experimental":
+            probe = lambda sub, mine=mine, mode=mode: probe_experimental_batch([mine[j] for j in sub], mode)  # noqa: E731
+        else:
+            forms = [cases[i][2].form or "list" for i in idx]
+            probe = lambda sub, mine=mine, mode=mode, forms=forms: probe_nn_batch(  # noqa: E731
+                [mine[j] for j in sub], [forms[j] for j in sub], mode)
+        for i, r in zip(idx, isolate(probe, list(range(len(idx))), label=f"mindspore/{mode}/{kind}")):
+            out[i] = r
 
 
 def probe_experimental(plan, steps: int, mode: str, start: int = 0, chunk: int = 256) -> np.ndarray:
@@ -372,10 +481,19 @@ def probe_experimental_batch(cases, mode: str) -> list:
             raise
 
 
+#: worker processes ``measure_batch`` may use beside this one: a PyNative MindSpore process keeps two cores
+#: busy (measured: two such processes on 2 cores each take twice as long), so one per two more cores, at most 3
+WORKERS = max(0, min(3, (os.cpu_count() or 1) // 2 - 1))
+#: modelled seconds of MindSpore work below which no worker is started, and a worker's start (MindSpore's import)
+WORKER_MIN_S = 8.0
+WORKER_START_S = 4.0
+
+
 class MindSporeRunner:
     backend = "mindspore"
     modes = ("pynative", "graph")
     forms = FORMS
+    workers = WORKERS
 
     def unavailable(self, target) -> str | None:
         form = target.form or "list"
@@ -408,47 +526,71 @@ class MindSporeRunner:
     def measure_batch(self, cases) -> list:
         """``(plan, steps, target)`` cases: per case the applied lr or the exception that case raised.
 
-        ``list`` and ``cell`` forms: cases of one mode (both forms) share ``nn.SGD`` optimizers of up to
-        ``MAX_BATCH_GROUPS`` probe groups (one GRAPH_MODE compile for each); ``experimental``: cases
-        of one mode share experimental ``SGD`` optimizers of up to ``MAX_EXPERIMENTAL_GROUPS`` groups
-        (``probe_experimental_batch``). A failing batch is bisected to the case that makes it fail.
+        The cases are cut into batches (``plan_batches``), and the batches spread over this process and
+        ``workers`` worker processes (``python -m lrbridge_mindspore.worker``, each its own MindSpore)
+        when the modelled time is worth a worker's start: MindSpore computes on one core per process.
+        A worker that dies is isolated to the case that kills it (``engine.isolate``, a fresh worker
+        per try); a batch failing here is bisected to the case that makes it fail.
         """
+        from lrbridge.conformance.batching import balance
+
+        cases = [tuple(c) for c in cases]
+        batches = plan_batches(cases)
+        costs = [cost for _, _, cost in batches]
+        workers = self.workers if sum(costs) >= WORKER_MIN_S else 0
+        # only CPU batches go to a worker: its MindSpore runs on the default (CPU) device
+        movable = [b for b, (key, _, _) in enumerate(batches) if key[3] == "cpu"]
+        lanes = balance([costs[b] for b in movable], 1 + workers, start=[0.0] + [WORKER_START_S] * workers)
+        away = [[movable[j] for j in lane] for lane in lanes[1:] if lane]
+        here = [b for b in range(len(batches)) if not any(b in lane for lane in away)]
+        out: list = [None] * len(cases)
+        jobs = [_WorkerLane(cases, [i for b in lane for i in batches[b][1]]) for lane in away]
+        run_batches(cases, [batches[b] for b in here], out)
+        for job in jobs:
+            job.collect(out)
+        return out
+
+
+class _WorkerLane:
+    """Cases measured by a MindSpore worker process in a thread (it mostly waits on the worker)."""
+
+    def __init__(self, cases, idx: list[int]):
+        import threading
+
+        self.idx = idx
+        self.results: list = []
+        self.thread = threading.Thread(target=self._run, args=([cases[i] for i in idx],), daemon=True)
+        self.thread.start()
+
+    def _run(self, mine) -> None:
         from lrbridge.conformance.engine import isolate
 
-        from .params import is_static
+        try:
+            self.results = isolate(_in_worker, mine, label="mindspore worker")
+        except BaseException as exc:  # reported per case by ``collect``
+            self.results = [exc] * len(mine)
 
-        out: list = [None] * len(cases)
-        kinds: dict[tuple, list[int]] = {}
-        for i, (plan, steps, target) in enumerate(cases):
-            form = target.form or "list"
-            kind = "experimental" if form == "experimental" else "nn"
-            if kind == "experimental" and any(g.hparam_schedulers for g in plan.groups):
-                # its PlanLR turns group momentum / weight decay into Parameters of the optimizer:
-                # measured on a fresh optimizer of its own, never on the shared, reused one
-                try:
-                    out[i] = probe_experimental(plan, int(steps), target.mode)
-                except Exception as exc:
-                    out[i] = exc
-                continue
-            kinds.setdefault((target.mode, kind, kind == "nn" and is_static(plan)), []).append(i)
-        for (mode, kind, _), idx in kinds.items():
-            mine = [(cases[i][0], int(cases[i][1])) for i in idx]
-            forms = [cases[i][2].form or "list" for i in idx]
-            if kind == "experimental":
-                limit = MAX_EXPERIMENTAL_GROUPS
-                probe = lambda sub, mine=mine, mode=mode: probe_experimental_batch([mine[j] for j in sub], mode)  # noqa: E731
-            else:
-                limit = MAX_BATCH_GROUPS
-                probe = lambda sub, mine=mine, mode=mode, forms=forms: probe_nn_batch(  # noqa: E731
-                    [mine[j] for j in sub], [forms[j] for j in sub], mode)
-            # experimental: the optimizer is reused across batches (no compile per batch), so a batch may as
-            # well be cut where lengths grow: every step costs the whole batch until its longest plan ends
-            ratio = 2.0 if kind == "experimental" else None
-            for part in _sub_batches(mine, limit, ratio):
-                results = isolate(probe, part, label=f"mindspore/{mode}/{kind}")
-                for j, r in zip(part, results):
-                    out[idx[j]] = r
-        return out
+    def collect(self, out: list) -> None:
+        self.thread.join()
+        for i, r in zip(self.idx, self.results):
+            out[i] = r
+
+
+def _in_worker(cases) -> list:
+    """Cases measured in a fresh MindSpore worker (op ``measure_batch``): per case an array or an error."""
+    from lrbridge.errors import LrBridgeError
+    from lrbridge.interp import call_worker, decode_f32
+    from lrbridge.io import plan_to_dict
+
+    request = {"op": "measure_batch", "batch": [
+        {"plan": plan_to_dict(plan), "steps": int(steps), "target": str(target)} for plan, steps, target in cases]}
+    reply = call_worker(sys.executable, "lrbridge_mindspore.worker", request, timeout=WORKER_TIMEOUT_S)
+    return [LrBridgeError(f"{target}: {r['error']}") if "error" in r else decode_f32(r).reshape(len(plan.groups), steps)
+            for (plan, steps, target), r in zip(cases, reply)]
+
+
+#: most seconds one worker call may take (a chunk of the matrix: up to 256 plans)
+WORKER_TIMEOUT_S = 3600.0
 
 
 RUNNER = MindSporeRunner()

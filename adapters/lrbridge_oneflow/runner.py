@@ -17,6 +17,7 @@ import numpy as np
 
 from lrbridge.conformance.engine import Target
 from lrbridge.errors import LrBridgeError
+from lrbridge.interp import decode_f32
 from lrbridge_oneflow.interpreter import call_oneflow, start_ahead
 from lrbridge.io import plan_to_dict
 
@@ -78,12 +79,9 @@ class OneFlowRunner:
 
 
 def _decode(reply: dict, plan, steps: int, target: Target):
-    import base64
-
     if "error" in reply:
         return LrBridgeError(f"{target}: {reply['error']}")
-    lr = np.frombuffer(base64.b64decode(reply["lr32"]), np.float32).reshape(reply["shape"])
-    return lr.astype(np.float64).reshape(len(plan.groups), steps)
+    return decode_f32(reply).reshape(len(plan.groups), steps)
 
 
 RUNNER = OneFlowRunner()

@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from lrbridge.conformance.batching import BatchCost, Item, cut_batches
+from lrbridge.interp import encode_f32 as _encode
+
 CHUNK = 512
 
 
@@ -223,14 +226,6 @@ def _per_case(out, counts, steps, failures=None) -> list:
 GRAPH_BATCH = 16
 
 
-def _encode(lr) -> dict:
-    """float32 curves as base64 (the applied lrs are float32: exact, and far smaller than JSON floats)."""
-    import base64
-
-    arr = np.asarray(lr, np.float32)
-    return {"lr32": base64.b64encode(arr.tobytes()).decode("ascii"), "shape": list(arr.shape)}
-
-
 def op_measure_batch(request):
     """``{"op": "measure_batch", "batch": [case, ...]}``: every case in this one worker session.
 
@@ -263,45 +258,16 @@ def _nan_from(case: dict) -> float:
 
 #: nn.Graph costs on a 2-core CPU (OneFlow 0.9, the stacked probe; docs/benchmarks.md): seconds to compile
 #: per probe group, and per step: a fixed part (the lazy runtime's per-iteration work) and a part per group
-GRAPH_COMPILE_S_PER_GROUP = 0.03
-GRAPH_STEP_S = 0.9e-3
-GRAPH_STEP_S_PER_GROUP = 0.015e-3
+GRAPH_COST = BatchCost(compile_s_per_group=0.03, step_s=0.9e-3, step_s_per_group=0.015e-3)
 #: most cases in one nn.Graph (its compile time grows faster than linearly beyond a few hundred groups)
 GRAPH_MAX_CASES = 64
 
 
-def _graph_seconds(groups: int, steps: int) -> float:
-    """Modelled seconds of one nn.Graph of ``groups`` probe groups run for ``steps`` steps, compile included."""
-    return GRAPH_COMPILE_S_PER_GROUP * groups + steps * (GRAPH_STEP_S + GRAPH_STEP_S_PER_GROUP * groups)
-
-
 def _graph_groups(cases, idx: list[int]) -> list[list[int]]:
-    """``idx`` (sorted by steps) cut into consecutive runs, one nn.Graph each, minimising the modelled time.
-
-    A graph runs for its longest case, so a short case in a long graph costs steps it does not need,
-    while each graph pays its compile and the fixed cost per step: the cut (dynamic programming over
-    the sorted cases) weighs both. A case with an ``error`` horizon never shares a graph that runs past
-    it: its probes would turn NaN.
-    """
-    steps = [int(cases[i]["steps"]) for i in idx]
-    groups = [_groups_of(cases[i]) for i in idx]
-    best = [0.0] + [float("inf")] * len(idx)  # best[j]: cheapest cut of the first j cases
-    start = [0] * (len(idx) + 1)  # start[j]: where the last graph of that cut begins
-    for j in range(1, len(idx) + 1):
-        g, limit = 0, float("inf")
-        for i in range(j - 1, max(-1, j - 1 - GRAPH_MAX_CASES), -1):
-            g += groups[i]
-            limit = min(limit, _nan_from(cases[idx[i]]))
-            if i < j - 1 and steps[j - 1] > limit:
-                break
-            cost = best[i] + _graph_seconds(g, steps[j - 1])
-            if cost < best[j]:
-                best[j], start[j] = cost, i
-    runs, j = [], len(idx)
-    while j > 0:
-        runs.append(idx[start[j]:j])
-        j = start[j]
-    return runs[::-1]
+    """``idx`` cut into nn.Graphs minimising the modelled time (``batching.cut_batches``). A case with an
+    ``error`` horizon never shares a graph that runs past it: its probes would turn NaN."""
+    items = [Item(int(cases[i]["steps"]), _groups_of(cases[i]), runs_up_to=_nan_from(cases[i])) for i in idx]
+    return [[idx[k] for k in batch] for batch in cut_batches(items, GRAPH_COST, max_items=GRAPH_MAX_CASES)]
 
 
 def _eager_part(flow, cases, idx: list[int], out: list) -> None:

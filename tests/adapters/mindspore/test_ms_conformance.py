@@ -128,3 +128,67 @@ def test_list_and_cell_cases_share_one_optimizer_and_measure_as_alone(ms):
     for (plan, steps, target), batched in zip(cases, together):
         assert not isinstance(batched, Exception), batched
         np.testing.assert_array_equal(batched, RUNNER.measure(plan, steps, target))
+
+
+def _long_cases():
+    """Plans longer than a probe chunk (256 steps) and than one compiled call's steps, an 'error' horizon
+    ending inside a call's span, several groups, as list and cell."""
+    import lrbridge as lb
+
+    def plan(scheduler, steps, past, groups):
+        named = [lb.ParamGroup(name=f"g{i}", params=(f"g{i}.*",), lr_scale=0.5 ** (i + 1)) for i in range(groups - 1)]
+        return lb.Plan(optimizer=lb.OptimizerSpec(name="sgd", lr=0.1), scheduler=scheduler,
+                       groups=[*named, lb.ParamGroup(name="rest", rest=True)], horizon=lb.Horizon(steps=steps, past=past))
+
+    plans = [(plan(lb.CosineAnnealing(T_max=600), 700, "continue", 3), 701),
+             (plan(lb.Step(step_size=50, gamma=0.7), 300, "error", 1), 300),
+             (plan(lb.CosineWarmRestarts(T_0=37, T_mult=2), 530, "hold", 2), 600)]
+    return [(p, s, Target("mindspore", "graph", "cpu", form)) for p, s in plans for form in ("list", "cell")]
+
+
+def test_graph_batches_run_many_steps_per_compiled_call_and_measure_as_alone(ms):
+    from lrbridge_mindspore import runner
+
+    assert runner.STEPS_PER_CALL > 1
+    cases = _long_cases()
+    together = runner.RUNNER.measure_batch(cases)
+    for (plan, steps, target), batched in zip(cases, together):
+        assert not isinstance(batched, Exception), batched
+        # measured alone: one nn.SGD call per step from Python
+        np.testing.assert_array_equal(batched, runner.RUNNER.measure(plan, steps, target))
+        assert compare(batched, evaluate(plan, steps), metric="ulp", tolerance=TOLERANCE[target.form]).ok
+
+
+def test_batches_given_to_a_worker_process_measure_as_here(ms, monkeypatch):
+    from lrbridge.random_plans import random_cases
+    from lrbridge_mindspore import runner
+
+    targets = [Target("mindspore", "pynative", "cpu", "list"), Target("mindspore", "graph", "cpu", "cell"),
+               Target("mindspore", "pynative", "cpu", "experimental")]
+    from lrbridge.conformance.matrix import _check
+
+    cases = [(p, s, t) for p, s in random_cases(8, seed=5, max_steps=300) for t in targets if _check(p, t, s).ok]
+    here = runner.RUNNER.measure_batch(cases)
+    sent = []
+
+    def counted(part):
+        sent.append(len(part))
+        return in_worker(part)
+
+    in_worker = runner._in_worker
+    monkeypatch.setattr(runner, "_in_worker", counted)
+    monkeypatch.setattr(runner, "WORKER_MIN_S", 0.0)
+    monkeypatch.setattr(runner.RUNNER, "workers", 1)
+    spread = runner.RUNNER.measure_batch(cases)
+    assert sent and 0 < sent[0] < len(cases)  # a share went to the worker, the rest was measured here
+    for a, b in zip(here, spread):
+        assert not isinstance(a, Exception) and not isinstance(b, Exception), (a, b)
+        np.testing.assert_array_equal(a, b)
+    # a worker that cannot run fails only the cases it was given, each with the reason
+    monkeypatch.setattr(runner.sys, "executable", "/nonexistent/python")
+    failed = runner.RUNNER.measure_batch(cases)
+    errors = [r for r in failed if isinstance(r, Exception)]
+    assert 0 < len(errors) < len(cases) and all("/nonexistent/python" in str(e) for e in errors)
+    for a, b in zip(here, failed):
+        if not isinstance(b, Exception):
+            np.testing.assert_array_equal(a, b)

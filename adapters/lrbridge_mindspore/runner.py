@@ -372,9 +372,10 @@ def probe_experimental(plan, steps: int, mode: str, start: int = 0, chunk: int =
         return _run(_jit_train_step(opt, params, chunk), params, steps, chunk, after_step=lambda j: sched.step())
 
 
-#: most probe groups in one batched experimental ``SGD`` (each call of its jitted train step costs
-#: ≈ 1 ms plus ≈ 0.07 ms per group, measured on CPU)
-MAX_EXPERIMENTAL_GROUPS = 32
+#: most probe groups in one batched experimental ``SGD``. Each optimizer size is compiled once (≈ 0.2 s per
+#: group) and every step costs its whole size (≈ 0.5 ms plus ≈ 0.09 ms per group): on 100 random plans 16
+#: took 29 s where 32 took 41 s (its compile and its steps for batches that do not fill it), 8 took 30 s
+MAX_EXPERIMENTAL_GROUPS = 16
 
 
 class _Groups:
@@ -462,7 +463,7 @@ def probe_experimental_batch(cases, mode: str) -> list:
     groups, one ``PlanLR`` per plan over its own groups, the jitted train step of ``probe_experimental``.
 
     Each step: one compiled train step for all groups, every plan's ``sched.step()``, then one compiled
-    write of every lr. The optimizer (``_ExperimentalRig``, 4, 8, 16 or 32 groups: the next size up)
+    write of every lr. The optimizer (``_ExperimentalRig``, 4, 8 or 16 groups: the next size up)
     is reused by later batches; one that raised is dropped. Returns per case a (groups, steps) array;
     an exception raises (the caller isolates it).
     """

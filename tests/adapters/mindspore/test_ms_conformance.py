@@ -178,6 +178,7 @@ def test_batches_given_to_a_worker_process_measure_as_here(ms, monkeypatch):
     in_worker = runner._in_worker
     monkeypatch.setattr(runner, "_in_worker", counted)
     monkeypatch.setattr(runner, "WORKER_MIN_S", 0.0)
+    monkeypatch.setattr(runner, "WORKER_START_S", 0.0)  # a share goes to the worker however small the work
     monkeypatch.setattr(runner.RUNNER, "workers", 1)
     spread = runner.RUNNER.measure_batch(cases)
     assert sent and 0 < sent[0] < len(cases)  # a share went to the worker, the rest was measured here

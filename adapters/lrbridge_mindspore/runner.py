@@ -7,7 +7,9 @@ read and zeroed once per chunk of C steps.
 
 Forms: ``list`` and ``cell`` go through ``group_lrs`` (the same carriers
 ``mindspore_param_groups`` emits) into ``nn.SGD``, called with gradient
-tuples (its construct is jitted, so in GRAPH_MODE it runs as a compiled graph);
+tuples (its construct is jitted, so in GRAPH_MODE it runs as a compiled graph;
+GRAPH_MODE batches run up to ``STEPS_PER_CALL`` of those calls per compiled
+call, ``_graph_steps``);
 ``experimental`` is ``mindspore.experimental.optim.SGD`` stepped by ``PlanLR``.
 
 The experimental loop measured is the one MindSpore's tutorials write::
@@ -529,7 +531,7 @@ class MindSporeRunner:
 
         The cases are cut into batches (``plan_batches``), and the batches spread over this process and
         ``workers`` worker processes (``python -m lrbridge_mindspore.worker``, each its own MindSpore)
-        when the modelled time is worth a worker's start: MindSpore computes on one core per process.
+        when the modelled time is worth a worker's start (``WORKERS``: none on a 2-core machine).
         A worker that dies is isolated to the case that kills it (``engine.isolate``, a fresh worker
         per try); a batch failing here is bisected to the case that makes it fail.
         """

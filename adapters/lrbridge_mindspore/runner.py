@@ -283,11 +283,11 @@ def probe_nn_batch(cases, form, mode: str, chunk: int = 256) -> list:
 #: probe group); in PyNative each step is a call from Python (≈ 0.35 ms plus ≈ 50 µs per list group), in
 #: GRAPH_MODE calls of ``STEPS_PER_CALL`` steps leave ≈ 0.1 ms plus ≈ 30 µs per list group and step. A float64
 #: formula cell group costs about ``CELL_WIDTH`` list groups per step. The experimental optimizers are reused (no
-#: compile per batch): ≈ 0.5 ms per step (train step and lr write) plus ≈ 70 µs per group.
+#: compile per batch): ≈ 0.5 ms per step (train step and lr write) plus ≈ 90 µs per group.
 NN_COST = {"pynative": BatchCost(compile_s=0.2, compile_s_per_group=0.07, step_s=0.35e-3, step_s_per_group=50e-6),
            "graph": BatchCost(compile_s=0.2, compile_s_per_group=0.07, step_s=0.1e-3, step_s_per_group=30e-6)}
 CELL_WIDTH = {"pynative": 3.0, "graph": 5.0}
-EXPERIMENTAL_COST = BatchCost(step_s=0.5e-3, step_s_per_group=70e-6)
+EXPERIMENTAL_COST = BatchCost(step_s=0.5e-3, step_s_per_group=90e-6)
 
 
 def _batch_key(plan, target) -> tuple:
@@ -545,7 +545,8 @@ class MindSporeRunner:
         movable = [b for b, (key, _, _) in enumerate(batches) if key[3] == "cpu"]
         lanes = balance([costs[b] for b in movable], 1 + workers, start=[0.0] + [WORKER_START_S] * workers)
         away = [[movable[j] for j in lane] for lane in lanes[1:] if lane]
-        here = [b for b in range(len(batches)) if not any(b in lane for lane in away)]
+        sent = {b for lane in away for b in lane}
+        here = [b for b in range(len(batches)) if b not in sent]
         out: list = [None] * len(cases)
         jobs = [_WorkerLane(cases, [i for b in lane for i in batches[b][1]]) for lane in away]
         run_batches(cases, [batches[b] for b in here], out)

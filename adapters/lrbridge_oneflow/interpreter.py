@@ -6,7 +6,7 @@ import atexit
 import os
 from pathlib import Path
 
-from lrbridge.interp import AheadWorker, worker_reply
+from lrbridge.interp import AheadWorker
 
 #: the checkout this package lives in (where ./dev creates .venv-oneflow)
 _CHECKOUT = Path(__file__).resolve().parents[2]
@@ -44,7 +44,7 @@ def stop_ahead() -> None:
 
 def call_oneflow(request: dict, *, timeout: float = 600.0) -> object:
     """Run one request in the OneFlow worker (``python -m lrbridge_oneflow.worker``), one started ahead if any."""
-    return worker_reply(_AHEAD.take(), request, timeout=timeout)
+    return _AHEAD.call(request, timeout=timeout)
 
 
 def import_entry(source: str, *, steps=None, steps_per_epoch=None):

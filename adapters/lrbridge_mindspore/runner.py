@@ -40,6 +40,7 @@ import atexit
 import contextlib
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -548,36 +549,25 @@ class MindSporeRunner:
         sent = {b for lane in away for b in lane}
         here = [b for b in range(len(batches)) if b not in sent]
         out: list = [None] * len(cases)
-        jobs = [_WorkerLane(cases, [i for b in lane for i in batches[b][1]]) for lane in away]
-        run_batches(cases, [batches[b] for b in here], out)
-        for job in jobs:
-            job.collect(out)
+        with ThreadPoolExecutor(max_workers=max(1, len(away))) as pool:  # the threads wait on the workers
+            shares = [[i for b in lane for i in batches[b][1]] for lane in away]
+            jobs = [(idx, pool.submit(_in_workers, [cases[i] for i in idx])) for idx in shares]
+            run_batches(cases, [batches[b] for b in here], out)
+            for idx, job in jobs:
+                for i, r in zip(idx, job.result()):
+                    out[i] = r
         return out
 
 
-class _WorkerLane:
-    """Cases measured by a MindSpore worker process in a thread (it mostly waits on the worker)."""
+def _in_workers(cases) -> list:
+    """``cases`` measured by worker processes, a dead worker isolated to the case that kills it (a fresh
+    worker per try): per case an array or the error."""
+    from lrbridge.conformance.engine import isolate
 
-    def __init__(self, cases, idx: list[int]):
-        import threading
-
-        self.idx = idx
-        self.results: list = []
-        self.thread = threading.Thread(target=self._run, args=([cases[i] for i in idx],), daemon=True)
-        self.thread.start()
-
-    def _run(self, mine) -> None:
-        from lrbridge.conformance.engine import isolate
-
-        try:
-            self.results = isolate(_in_worker, mine, label="mindspore worker")
-        except BaseException as exc:  # reported per case by ``collect``
-            self.results = [exc] * len(mine)
-
-    def collect(self, out: list) -> None:
-        self.thread.join()
-        for i, r in zip(self.idx, self.results):
-            out[i] = r
+    try:
+        return isolate(_in_worker, cases, label="mindspore worker")
+    except Exception as exc:  # isolate gives each failing case its error; anything else fails them all
+        return [exc] * len(cases)
 
 
 def _in_worker(cases) -> list:

@@ -15,6 +15,9 @@ What is drawn:
   and own schedule;
 * schedules: every evaluable kind (``LEAF_KINDS``), composites (``COMPOSITE_KINDS``) nested up to
   ``max_depth`` levels, parameters scaled to H so that their boundaries fall inside the run.
+* with ``extras=True``, groups also draw a float32 lr (``lr_dtype``), a scheduled momentum (cyclic,
+  as torch's CyclicLR / OneCycleLR cycle it) or a scheduled weight decay (cosine, as mmengine
+  schedules it); off by default so that a seed keeps giving the plans it gave.
 
 A drawn schedule the IR rejects (an invalid combination of parameters), or a plan whose reference
 cannot be evaluated over its steps (a negative lr), is drawn again: the generator never hands out
@@ -173,7 +176,7 @@ def random_schedule(rng, H: int, depth: int = 2, *, kinds=LEAF_KINDS, p_composit
     return {"kind": "constant"}
 
 
-def _groups(rng, n: int, H: int, depth: int) -> list[dict]:
+def _groups(rng, n: int, H: int, depth: int, extras: bool = False) -> list[dict]:
     rest = int(rng.integers(n)) if rng.uniform() < 0.5 else None
     groups = []
     for i in range(n):
@@ -188,12 +191,33 @@ def _groups(rng, n: int, H: int, depth: int) -> list[dict]:
             g["lr_scale"] = float(rng.choice([0.1, 0.5, 2.0, rng.uniform(0.0, 3.0)]))
         if rng.uniform() < 0.3:
             g["scheduler"] = random_schedule(rng, H, depth)
+        if extras:
+            g.update(_group_extras(rng, H))
         groups.append(g)
     return groups
 
 
-def random_plan_dict(rng, *, max_steps: int = 5000, max_groups: int = 4, max_depth: int = 2) -> tuple[dict, int]:
-    """One random plan document and the steps to measure it for."""
+def _group_extras(rng, H: int) -> dict:
+    """A float32 lr, a scheduled momentum (torch CyclicLR / OneCycleLR cycling) or a scheduled weight decay
+    (mmengine ``param_name='weight_decay'``), each now and then."""
+    out: dict = {}
+    if rng.uniform() < 0.15:
+        out["lr_dtype"] = "float32"
+    if rng.uniform() < 0.15:
+        up = _log_int(rng, 1, max(1, H // 2))
+        out["hparams"] = {"momentum": 0.9}
+        out["hparam_schedulers"] = {"momentum": {"kind": "cyclic", "base_lr": 0.85, "max_lr": 0.95,
+                                                 "step_size_up": up, "step_size_down": _log_int(rng, 1, max(1, H // 2))}}
+    elif rng.uniform() < 0.1:
+        out["weight_decay"] = float(rng.choice([0.01, 0.05, 0.1]))
+        out["hparam_schedulers"] = {"weight_decay": {"kind": "cosine", "T_max": max(1, H), "eta_min": 0.0}}
+    return out
+
+
+def random_plan_dict(rng, *, max_steps: int = 5000, max_groups: int = 4, max_depth: int = 2,
+                     extras: bool = False) -> tuple[dict, int]:
+    """One random plan document and the steps to measure it for; ``extras``: groups also draw float32 lrs and
+    scheduled momentum / weight decay (off by default, so that a seed gives the plans it always gave)."""
     H = _log_int(rng, 1, max_steps)
     policy = str(rng.choice(POLICIES + ("none",), p=[0.35, 0.25, 0.25, 0.15]))
     horizon = {} if policy == "none" else {"steps": H, "past": policy}
@@ -203,7 +227,7 @@ def random_plan_dict(rng, *, max_steps: int = 5000, max_groups: int = 4, max_dep
     doc = {
         "version": 1,
         "optimizer": {"name": str(rng.choice(["sgd", "sgd", "adam", "adamw"])), "lr": _log_float(rng, 1e-5, 1.0)},
-        "groups": _groups(rng, int(rng.integers(1, max_groups + 1)), H, max_depth),
+        "groups": _groups(rng, int(rng.integers(1, max_groups + 1)), H, max_depth, extras),
         "scheduler": random_schedule(rng, H, max_depth),
         "horizon": horizon,
     }

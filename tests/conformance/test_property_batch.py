@@ -63,12 +63,23 @@ def test_random_plans_cover_every_kind_policy_and_group_count():
     assert again == [lb.dumps_plan(p) for p, _ in cases[:5]]
 
 
+def test_extras_draw_float32_lrs_and_scheduled_hyperparameters():
+    groups = [g for p, _ in random_cases(200, seed=2, max_steps=500, extras=True) for g in p.groups]
+    scheduled = {name for g in groups for name in g.hparam_schedulers}
+    assert scheduled == {"momentum", "weight_decay"}
+    assert any(g.lr_dtype == "float32" for g in groups)
+    plain = [g for p, _ in random_cases(200, seed=2, max_steps=500) for g in p.groups]
+    assert not any(g.hparam_schedulers or g.lr_dtype == "float32" for g in plain)
+
+
 def _cpu_targets():
     return [t for t in default_targets() if t.device == "cpu"]
 
 
 def test_random_plans_conform_on_every_cpu_target(torch, ms, oneflow):
-    cases = list(random_cases(PLANS, seed=SEED, max_steps=MAX_STEPS))
+    # half of them with float32 lrs and scheduled momentum / weight decay drawn too (``extras``)
+    cases = list(random_cases(PLANS - PLANS // 2, seed=SEED, max_steps=MAX_STEPS))
+    cases += random_cases(PLANS // 2, seed=SEED + 1, max_steps=MAX_STEPS, extras=True)
     results = run_matrix_many(cases, targets=_cpu_targets())  # every target at once, as lrbridge conform does
     problems, measured = [], 0
     for r in results:

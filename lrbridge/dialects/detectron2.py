@@ -13,7 +13,9 @@ and ``LRMultiplier``, fvcore.common.param_scheduler):
 * ``WarmupParamScheduler`` ramps from ``warmup_factor·s(0)`` to ``s(warmup_length)`` (to
   ``s(0)`` with ``rescale_interval``, the main schedule then restarting after the warmup);
 * yacs ``SOLVER``: WarmupMultiStepLR (STEPS > MAX_ITER dropped, as detectron2 does),
-  WarmupCosineLR (ends at BASE_LR_END), WarmupStepWithFixedGammaLR (NUM_DECAYS); groups:
+  WarmupCosineLR (ends at BASE_LR_END), WarmupStepWithFixedGammaLR (NUM_DECAYS), and the
+  DeepLab project's WarmupPolyLR (a torch LRScheduler: base·warmup(k)·(1 − k/M)^POLY_LR_POWER,
+  POLY_LR_CONSTANT_ENDING; MaskFormer/Mask2Former configs use it too); groups:
   BIAS_LR_FACTOR / WEIGHT_DECAY_BIAS for parameters named ``bias``, WEIGHT_DECAY_NORM for
   norm layers (recognised by name: a note says so);
 * LazyConfig ``optimizer.params.lr_factor_func = partial(get_vit_lr_decay_rate, ...)``
@@ -32,6 +34,7 @@ from ..errors import PlanError
 from ..groups import ParamGroup
 from ..schedules import (
     Chained,
+    Constant,
     CosineAnnealing,
     Exponential,
     LinearRamp,
@@ -53,6 +56,8 @@ SOLVER_DEFAULTS = {  # detectron2/config/defaults.py
     "MOMENTUM": 0.9, "NESTEROV": False, "WEIGHT_DECAY": 0.0001, "WEIGHT_DECAY_NORM": 0.0, "GAMMA": 0.1,
     "STEPS": (30000,), "NUM_DECAYS": 3, "WARMUP_FACTOR": 1.0 / 1000, "WARMUP_ITERS": 1000,
     "WARMUP_METHOD": "linear", "RESCALE_INTERVAL": False, "BIAS_LR_FACTOR": 1.0, "WEIGHT_DECAY_BIAS": None,
+    # projects/DeepLab/deeplab/config.py add_deeplab_config (also MaskFormer/Mask2Former): WarmupPolyLR's
+    "POLY_LR_POWER": 0.9, "POLY_LR_CONSTANT_ENDING": 0.0,
 }
 
 
@@ -222,8 +227,35 @@ def _fvcore_at(node: dict, where: float) -> float:
     raise PlanError("lr_multiplier", f"fvcore scheduler {name!r} is not ported")
 
 
+def _warmup_poly(node: dict, m: int, where: str):
+    """DeepLab's WarmupPolyLR (projects/DeepLab/deeplab/lr_scheduler.py), a torch LRScheduler stepped every
+    iteration: lr(k) = base·w(k)·(1 − k/M)^power, w the warmup factor of detectron2's
+    ``_get_warmup_factor_at_iter`` (1 from k ≥ W on; f·(1 − k/W) + k/W linear, f constant), and from the first
+    k ≥ W where (1 − k/M)^power < constant_ending on, base·constant_ending. Past M, (1 − k/M) < 0: undefined."""
+    factor, w = float(node["warmup_factor"]), int(node["warmup_iters"])
+    method, power, ending = node["warmup_method"], float(node["power"]), float(node["constant_ending"])
+    if method not in ("linear", "constant"):
+        raise PlanError(f"{where}.WARMUP_METHOD", f"unknown warmup method {method!r} (detectron2 raises)")
+    poly = Polynomial(total_iters=m, power=power)
+    if w <= 0:
+        main = poly
+    elif method == "linear":
+        main = Chained(schedules=(LinearRamp(start_factor=factor, end_factor=1.0, total_iters=w), poly))
+    else:
+        main = Chained(schedules=(Sequential(stages=(constant_factor(factor), Constant()), milestones=(w,)), poly))
+    if ending > 0:
+        # the ending applies where the warmup factor is exactly 1.0: from W on, or at every step of a warmup of
+        # factor 1 ((1 − k/W) + k/W rounds to exactly 1.0 for 0 ≤ k/W ≤ 1)
+        k_end = _first_step(lambda k: math.pow(1.0 - k / m, power) < ending, 0 if factor == 1.0 else max(w, 0), m)
+        if k_end <= m:
+            main = Sequential(stages=(main, constant_factor(ending)), milestones=(k_end,), clock="global")
+    return main, False
+
+
 def _multiplier(node: dict, m: int, base: float, where: str):
     """(schedule, defined past max_iter?) of an lr_multiplier (WarmupParamScheduler or a bare fvcore scheduler)."""
+    if node.get("_target_") == "WarmupPolyLR":
+        return _warmup_poly(node, m, where)
     if short(target_name(node.get("_target_")) or "") != "WarmupParamScheduler":
         return _fvcore(node, m, (lambda k: k / m, 0, m), where, base)
     factor = float(node.get("warmup_factor"))
@@ -348,12 +380,20 @@ def _solver(data: dict, steps):
     elif name == "WarmupStepWithFixedGammaLR":
         inner = {"_target_": "StepWithFixedGammaParamScheduler", "base_value": 1.0, "gamma": s["GAMMA"],
                  "num_decays": s["NUM_DECAYS"], "num_updates": m}
+    elif name == "WarmupPolyLR":
+        inner = None
     else:
         raise PlanError("SOLVER.LR_SCHEDULER_NAME", f"unknown scheduler {name!r}; detectron2 builds WarmupMultiStepLR, "
-                                                    "WarmupCosineLR, WarmupStepWithFixedGammaLR")
-    mult = {"_target_": "WarmupParamScheduler", "scheduler": inner, "warmup_factor": s["WARMUP_FACTOR"],
-            "warmup_length": min(s["WARMUP_ITERS"] / m, 1.0), "warmup_method": s["WARMUP_METHOD"],
-            "rescale_interval": s["RESCALE_INTERVAL"]}
+                                                    "WarmupCosineLR, WarmupStepWithFixedGammaLR (and its DeepLab "
+                                                    "project WarmupPolyLR)")
+    if inner is None:
+        mult = {"_target_": "WarmupPolyLR", "warmup_factor": s["WARMUP_FACTOR"], "warmup_iters": s["WARMUP_ITERS"],
+                "warmup_method": s["WARMUP_METHOD"], "power": s["POLY_LR_POWER"],
+                "constant_ending": s["POLY_LR_CONSTANT_ENDING"]}
+    else:
+        mult = {"_target_": "WarmupParamScheduler", "scheduler": inner, "warmup_factor": s["WARMUP_FACTOR"],
+                "warmup_length": min(s["WARMUP_ITERS"] / m, 1.0), "warmup_method": s["WARMUP_METHOD"],
+                "rescale_interval": s["RESCALE_INTERVAL"]}
     spec = optimizer_spec("SGD", {"lr": base_lr, "momentum": s["MOMENTUM"], "nesterov": s["NESTEROV"],
                                   "weight_decay": s["WEIGHT_DECAY"]}, "SOLVER")
     lr_rules, wd_rules, notes = [], [], []

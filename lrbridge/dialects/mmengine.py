@@ -10,6 +10,8 @@ mmengine's semantics, as its Runner and ``ParamScheduler`` classes apply them:
   turn. Multiplicative ones (Linear, Constant, Step, MultiStep, Exponential, and Cosine/Poly
   with eta_min 0) multiply; the others (eta_min ≠ 0, OneCycleLR, CosineRestartLR) start
   from the lr they find and must not overlap another scheduler (refused: no closed form);
+  mmdet's ``QuadraticWarmupLR`` (YOLOX, RTMPose) sets X_base·((t+1)/T)² from the group's
+  initial value, likewise alone in its range;
 * ``by_epoch=True`` schedulers step once per epoch (``ByEpoch``, steps_per_epoch updates)
   unless ``convert_to_iter_based=True``, which rescales begin/end/T_max/milestones/step_size/
   periods/total_steps by the epoch length (``ExponentialLR``'s gamma is *not* rescaled:
@@ -61,11 +63,14 @@ _FAMILIES = {
     "Linear": "linear", "Constant": "constant", "MultiStep": "multistep", "Step": "step",
     "Exponential": "exp", "CosineAnnealing": "cosine", "Poly": "poly", "OneCycle": "onecycle",
     "CosineRestart": "restart", "ReduceOnPlateau": "plateau",
+    "QuadraticWarmup": "quadratic",  # mmdet/mmpose/mmyolo register it (mmdet.QuadraticWarmupLR: YOLOX, RTMPose)
 }
 
 
 def detect(data) -> bool:
-    return isinstance(data, dict) and ("param_scheduler" in data or "optim_wrapper" in data)
+    # an mmcv 1.x config (lr_config + optimizer dict) is recognised too, so that it gets to_plan's one-line refusal
+    return isinstance(data, dict) and ("param_scheduler" in data or "optim_wrapper" in data
+                                       or isinstance(data.get("lr_config"), dict) and isinstance(data.get("optimizer"), dict))
 
 
 @dataclass
@@ -103,7 +108,7 @@ _FAMILY_KEYS = {
     "step": {"step_size", "gamma"}, "exp": {"gamma"}, "cosine": {"T_max", "eta_min", "eta_min_ratio"},
     "poly": {"eta_min", "power"}, "restart": {"periods", "restart_weights", "eta_min", "eta_min_ratio"},
     "onecycle": {"eta_max", "total_steps", "pct_start", "anneal_strategy", "div_factor", "final_div_factor", "three_phase"},
-    "plateau": set(),
+    "plateau": set(), "quadratic": set(),
 }
 
 
@@ -129,6 +134,8 @@ def _scheduler(cfg, i: int, loop: dict, spe: int | None) -> _Sched:
     if end is None:  # the Runner's default: the train loop's length on the scheduler's clock
         end = loop.get("max_epochs" if by_epoch else "max_iters") or INF
     kw = {k: v for k, v in cfg.items() if k in _FAMILY_KEYS[family]}
+    if family == "quadratic" and end == INF:
+        raise PlanError(f"{where}.end", f"{short(type_name)} needs an end (the warmup's length; mmdet raises without one)")
     if not isinstance(begin, int) or not isinstance(end, int) or end <= begin:
         raise PlanError(where, f"needs integer begin < end, got begin={begin!r}, end={end!r}")
     epoch_clock = by_epoch
@@ -197,6 +204,12 @@ def _stage(s: _Sched, base_value: float, incoming: float):
         return _restart(s, base_value, incoming), False
     if s.family == "onecycle":
         return _one_cycle(s, base_value), False
+    if s.family == "quadratic":
+        # mmdet QuadraticWarmupParamScheduler: X_0 = X_base/T², X_t = X_{t-1} + (2t+1)/T²·X_base, T = end − begin,
+        # i.e. X_base·((t+1)/T)² from the group's initial value (not the lr it finds): a product of two equal
+        # linear ramps (t+1)/T, reaching X_base at t = T − 1
+        ramp = LinearRamp(start_factor=1.0 / span, end_factor=1.0, total_iters=last)
+        return Chained(schedules=(constant_value(base_value), ramp, ramp)), False
     raise AssertionError(s.family)
 
 
@@ -274,7 +287,7 @@ def _chain(scheds: list[_Sched], base_value: float, spe: int | None, horizon: in
             raise PlanError(s.where, f"OneCycleLR is active past total_steps={stage.total_steps} (mmengine raises there)")
         hold = None
         # mmengine keeps the last value from `end` on; these closed forms already hold from end − begin − 1
-        clamps = s.family in ("linear", "constant", "multistep", "poly") or stage.kind == "multistep"
+        clamps = s.family in ("linear", "constant", "multistep", "poly", "quadratic") or stage.kind == "multistep"
         if s.end != INF and not clamps:
             if mult:
                 hold = constant_factor(value_at(stage, span - 1, 1.0))
@@ -386,15 +399,22 @@ def to_plan(data, *, steps=None, steps_per_epoch=None, source=""):
     notes = [f"mmengine config{' ' + source if source else ''}"]
     wrapper = data.get("optim_wrapper")
     if wrapper is None:
-        what = "an mmcv 1.x 'optimizer'/'lr_config'" if "lr_config" in data or "optimizer" in data else "no optim_wrapper"
-        raise PlanError("optim_wrapper", f"{what}: lrbridge reads mmengine (OpenMMLab 2.x) configs")
+        if "lr_config" in data or "optimizer" in data:
+            raise PlanError("optim_wrapper", "this is an mmcv 1.x (OpenMMLab 1.x) config, 'optimizer' + 'lr_config': "
+                                             "lrbridge reads mmengine (OpenMMLab 2.x) configs; rewrite it as optim_wrapper "
+                                             "+ param_scheduler (mmengine's migration guide maps each lr_config policy) "
+                                             "or use the project's 2.x config")
+        raise PlanError("optim_wrapper", "no optim_wrapper: lrbridge reads mmengine (OpenMMLab 2.x) configs")
     if not isinstance(wrapper, dict) or not isinstance(wrapper.get("optimizer"), dict):
         raise PlanError("optim_wrapper.optimizer", "needs a dict with the optimizer's type and lr")
     if int(wrapper.get("accumulative_counts", 1)) != 1:
         raise PlanError("optim_wrapper.accumulative_counts", "the optimizer then steps every N iterations while the "
                                                              "schedulers step every iteration; not ported")
-    if "constructor" in wrapper:
-        raise PlanError("optim_wrapper.constructor", "a custom optimizer-wrapper constructor builds groups in code; not ported")
+    constructor = short(target_name(wrapper.get("constructor", "DefaultOptimWrapperConstructor")) or repr(wrapper["constructor"]))
+    if constructor != "DefaultOptimWrapperConstructor":  # naming the default one (mmagic's configs do) changes nothing
+        raise PlanError("optim_wrapper.constructor", f"{constructor} builds the param groups in code, which a config does "
+                                                     "not carry; lrbridge ports DefaultOptimWrapperConstructor's "
+                                                     "paramwise_cfg: use it, or record the run with lrbridge.trace")
     ocfg = dict(wrapper["optimizer"])
     type_name = target_name(ocfg.pop("type", None)) or ""
     spec = optimizer_spec(type_name, ocfg, "optim_wrapper.optimizer", notes=notes)

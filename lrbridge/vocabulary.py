@@ -48,14 +48,25 @@ def _f(a, key) -> float:
     return float(scalar(a[key]))
 
 
+def whole(value, key: str) -> int:
+    """A step count as an int; a non-integral one is refused, never truncated: the frameworks compute with it as
+    given (torch's ``last_epoch % 2.5``, OneFlow's ``floor(step / 2.5)``, ``bisect`` over ``[5.5]``), so
+    ``int(2.5)`` would import another schedule."""
+    x = scalar(value)
+    if isinstance(x, float) and not x.is_integer():
+        raise PlanError(key, f"{key}={x!r} is not a whole number of steps; the scheduler computes with it as given, so "
+                             "no plan equals it: pass a whole number, or import the lrs it applies (lrbridge.from_trace)")
+    return int(x)
+
+
 def _i(a, key) -> int:
-    return int(scalar(a[key]))
+    return whole(a[key], key)
 
 
 def _multistep(a):
     """A milestone listed n times decays by γ^n there (torch keeps a Counter of them)."""
     marks = a["milestones"]
-    counts = Counter(int(scalar(m)) for m in (marks.elements() if isinstance(marks, Counter) else marks))
+    counts = Counter(whole(m, "milestones") for m in (marks.elements() if isinstance(marks, Counter) else marks))
     marks, gamma = sorted(counts), _f(a, "gamma")
     if all(c == 1 for c in counts.values()):
         return MultiStep(milestones=tuple(marks), gamma=gamma)
@@ -183,8 +194,10 @@ def node(framework: str, cls: str, arguments: dict, where: str = "scheduler"):
     try:
         return entry.build(args)
     except (TypeError, ValueError) as exc:
-        if isinstance(exc, PlanError):
-            raise PlanError(f"{where}.{exc.path}" if exc.path else where, exc.message) from None
+        if isinstance(exc, PlanError):  # the argument it names, as the framework names it
+            inverse = {v: k for k, v in renames.items()}
+            raise PlanError(f"{where}.{inverse.get(exc.path, exc.path)}" if exc.path else where,
+                            f"{cls}: {exc.message}") from None
         raise PlanError(where, f"{cls}: {exc}") from None
 
 

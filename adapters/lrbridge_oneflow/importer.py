@@ -31,9 +31,10 @@ from lrbridge.groups import ParamGroup
 from lrbridge.optim import OPTIMIZER_HPARAMS, OptimizerSpec, external_name
 from lrbridge.plan import Horizon, ImportResult, Plan
 from lrbridge.schedules import Chained, Constant, Sequential, Tabulated, Warmup
-from lrbridge.vocabulary import QUIRKS, node
+from lrbridge.vocabulary import QUIRKS, node, whole
 
 from .leaf_lowering import restart_log_error_step
+from .native import nests_composite
 
 
 # -- spec -> IR (framework-free) ---------------------------------------------------------------
@@ -52,13 +53,23 @@ def _kw(spec: dict, where: str) -> dict:
     return kw
 
 
+def _whole_args(kw: dict, keys: tuple, where: str) -> None:
+    """Refuse a non-integral step count of a composite (``lrbridge.vocabulary.whole``; leaves go through ``node``)."""
+    for key in keys:
+        for v in kw[key] if isinstance(kw.get(key), (list, tuple)) else [kw.get(key, 0)]:
+            try:
+                whole(v, key)
+            except PlanError as exc:
+                raise exc.under(f"{where}.kwargs") from None
+
+
 def _leaf(cls: str, kw: dict, where: str):
     """OneFlow's leaf classes, through the one torch-style vocabulary (OneFlow's quirks are data there)."""
     if cls == PLAN_LR_CLASS:
         raise PlanError(where, "lrbridge.PlanLR holds a whole plan; import it with from_oneflow")
     if cls not in QUIRKS["oneflow"].classes:
         raise PlanError(where, f"cannot import OneFlow class {cls!r}; importable: {sorted(IMPORTABLE)}")
-    return node("oneflow", cls, kw, where)
+    return node("oneflow", cls, kw, f"{where}.kwargs")
 
 
 PLAN_LR_CLASS = "lrbridge.PlanLR"
@@ -108,6 +119,8 @@ def schedule_from_spec(spec: dict, where: str = "scheduler", graph: bool = False
         raise PlanError(where, f"expected a spec like {{'class': 'StepLR', 'kwargs': {{...}}}}, got {spec!r}")
     cls = spec["class"]
     kw = _kw(spec, where)
+    if cls in ("SequentialLR", "WarmupLR"):
+        _whole_args(kw, ("milestones",) if cls == "SequentialLR" else ("warmup_iters",), where)
     try:
         if cls == "SequentialLR":
             return _sequential(spec, kw, where, graph)
@@ -271,6 +284,10 @@ def from_oneflow(obj, *, model=None, steps: int | None = None, graph: bool | Non
     plan = plan_from_specs(groups, spec, optimizer=type(optimizer).__name__, graph=graph, names=_param_names(optimizer, model),
                            horizon=Horizon(steps=steps) if steps is not None else None)  # fmt: skip
     notes += _restart_notes(plan)
+    if not graph and spec is not None and nests_composite(spec):
+        notes.append(f"OneFlow 0.9 eager cannot step this {spec['class']}: a composite nested in it has no get_lr, so "
+                     "step() raises NotImplementedError once that composite is in use (nn.Graph compiles it); the plan is "
+                     "what it means, and to_oneflow runs it exactly as PlanLR")  # fmt: skip
     if type(optimizer).__name__ == "SGD" and groups[0].get("momentum", 0) > 0 and groups[0].get("dampening", 0) > 0:
         notes.append("OneFlow SGD dampens the first momentum step too; torch (the plan's convention) does not")
     return ImportResult(plan, exact, notes)
@@ -343,12 +360,20 @@ def op_import(request):
 def op_import_entry(request):
     """Worker op ``import_entry``: ``{"source": "file.py:function", "steps": N, "steps_per_epoch": S}`` ->
     ``{"plan", "exact", "notes"}``. Runs the function the user named (a scheduler, an optimizer, an
-    ``(optimizer, scheduler)`` tuple, the entry dict, or an nn.Graph) and imports what it returns."""
-    from lrbridge.entry import call_entry, unpack
+    ``(optimizer, scheduler)`` tuple, the entry dict, or an nn.Graph) and imports what it returns.
+    Logged lrs it returns (a list of numbers, one per group, or ``{group: [...]}``, e.g. what a OneFlow
+    ``LambdaLR`` applied in the training loop) are recognised by ``from_trace``, as for any entry point."""
+    from lrbridge.entry import _is_numbers, call_entry, unpack
     from lrbridge.io import plan_to_dict
 
     got = unpack(call_entry(request["source"]))
     target = got["target"]
+    if _is_numbers(target):
+        from lrbridge.recognize import from_trace
+
+        res = from_trace(target, steps_per_epoch=request.get("steps_per_epoch"))
+        notes = [f"read the lrs {request['source']} returned (in the OneFlow interpreter)", *res.notes]
+        return {"plan": plan_to_dict(res.plan), "exact": res.exact, "notes": notes}
     if isinstance(target, (list, tuple)) and len(target) == 1:
         target = target[0]
     if got["interval"] not in ("step", ["step"], ("step",)):

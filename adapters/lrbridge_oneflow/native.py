@@ -14,6 +14,11 @@ composites nest their schedulers::
     {"class": "ChainedScheduler", "schedulers": [SPEC, ...]}
     {"class": "WarmupLR", "scheduler": SPEC or null, "kwargs": {"warmup_iters": 5}}
 
+``"metrics": [m_0, ..., m_{N−1}]`` steps a metric-driven scheduler (``ReduceLROnPlateau``, which
+``SPEC`` may then name) with ``scheduler.step(m_k)`` after optimizer step k, as a training loop does after
+each evaluation. ``"plan": PLAN_DICT`` instead of ``"scheduler"`` steps what ``to_oneflow(plan)`` builds
+(the plan exported back to OneFlow, eager), in the same loop.
+
 A single case returns ``{"lr": [[lr of group 0 at k = 0..N−1], ...]}`` and raises on
 bad input. A batch (handled by the worker) returns one entry per case, ``{"lr": ...}``
 or ``{"error": msg}``.
@@ -93,7 +98,33 @@ def build_scheduler(flow, opt, spec, where="scheduler"):
     except SpecError:
         raise
     except Exception as exc:  # the constructor's own validation: say where it failed
-        raise SpecError(f"{where}: {name}(**{kwargs!r}) failed: {type(exc).__name__}: {exc or '(no message)'}") from exc
+        raise SpecError(f"{where}: {name}(**{kwargs!r}) failed: {_why(exc, spec)}") from exc
+
+
+_COMPOSITES = ("SequentialLR", "ChainedScheduler", "WarmupLR", "WarmUpLR")
+
+
+def nests_composite(spec) -> bool:
+    """Whether a composite of ``spec`` holds another composite (at any depth): OneFlow 0.9's eager composites
+    compute the lr with their children's ``get_lr``, which composites lack."""
+    if not isinstance(spec, dict):
+        return False
+    subs = spec.get("schedulers") if isinstance(spec.get("schedulers"), list) else [spec.get("scheduler")]
+    subs = [s for s in subs if isinstance(s, dict)]
+    if spec.get("class") in _COMPOSITES and any(s.get("class") in _COMPOSITES for s in subs):
+        return True
+    return any(nests_composite(s) for s in subs)
+
+
+def _why(exc, spec=None) -> str:
+    """``Type: message`` of a OneFlow exception; an empty message (OneFlow's bare ``NotImplementedError`` of
+    ``LRScheduler.get_lr``) says what raised it."""
+    text = f"{type(exc).__name__}: {str(exc) or '(no message)'}"
+    if isinstance(exc, NotImplementedError) and nests_composite(spec):
+        text += (" (OneFlow 0.9's SequentialLR, WarmupLR and ChainedScheduler compute the lr with their children's "
+                 "get_lr, which these composites do not have: nest only leaf schedulers in them, or export the plan with "
+                 "lrbridge, which runs such a composite as PlanLR)")
+    return text
 
 
 def _check_case(case, where):
@@ -107,6 +138,14 @@ def _check_case(case, where):
             raise SpecError(f"{where}.groups[{i}]: expected group options without 'params' (the worker adds one parameter)")
     if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
         raise SpecError(f"{where}.steps: expected a non-negative integer, got {steps!r}")
+    metrics = case.get("metrics")
+    if metrics is not None and (not isinstance(metrics, list) or len(metrics) != steps
+                                or not all(isinstance(m, (int, float)) and not isinstance(m, bool) for m in metrics)):
+        raise SpecError(f"{where}.metrics: expected a list of {steps} numbers (one per step), got {metrics!r}")
+    if "plan" in case:
+        if "scheduler" in case:
+            raise SpecError(f"{where}: give a scheduler spec or a plan, not both")
+        return
     if "scheduler" not in case:
         raise SpecError(f"{where}.scheduler: missing (a spec such as {{'class': 'StepLR', 'kwargs': {{'step_size': 2}}}})")
 
@@ -118,20 +157,43 @@ def native_curve(flow, case, where="request"):
     for p in params:  # a zero gradient once, so opt.step() runs the real update and leaves the weights alone
         p.grad = flow.zeros(1)
     opt = flow.optim.SGD([{"params": [p], **g} for p, g in zip(params, case["groups"])])
-    sched = build_scheduler(flow, opt, case["scheduler"], f"{where}.scheduler")
+    metrics = case.get("metrics")
+    sched = _scheduler(flow, opt, case, where)
     rows = [[] for _ in params]
     for k in range(case["steps"]):
         for row, group in zip(rows, opt.param_groups):
             row.append(float(group["lr"]))
         opt.step()
         try:
-            sched.step()
+            sched.step() if metrics is None else sched.step(metrics[k])
         except Exception as exc:  # e.g. a nested SequentialLR, which has no get_lr in OneFlow 0.9
             raise RuntimeError(
                 f"{where}.scheduler: {type(sched).__name__}.step() computing the lr of step {k + 1} raised "
-                f"{type(exc).__name__}: {exc or '(no message)'}"
+                f"{_why(exc, case['scheduler'] if 'scheduler' in case else None)}"
             ) from exc
     return rows
+
+
+def _scheduler(flow, opt, case, where):
+    """The case's scheduler on ``opt``: its spec built natively (ReduceLROnPlateau too, when stepped on
+    ``metrics``), or ``to_oneflow`` of its plan."""
+    if "plan" in case:
+        from lrbridge.io import plan_from_dict
+
+        from .live import to_oneflow
+
+        return to_oneflow(plan_from_dict(case["plan"]), opt)
+    spec = case["scheduler"]
+    if case.get("metrics") is not None and isinstance(spec, dict) and spec.get("class") == "ReduceLROnPlateau":
+        extra = sorted(set(spec) - {"class", "kwargs"})
+        kwargs = spec.get("kwargs", {})
+        if extra or not isinstance(kwargs, dict):
+            raise SpecError(f"{where}.scheduler: ReduceLROnPlateau takes only 'class' and 'kwargs', got {sorted(spec)}")
+        try:
+            return flow.optim.lr_scheduler.ReduceLROnPlateau(opt, **kwargs)
+        except Exception as exc:
+            raise SpecError(f"{where}.scheduler: ReduceLROnPlateau(**{kwargs!r}) failed: {_why(exc)}") from exc
+    return build_scheduler(flow, opt, spec, f"{where}.scheduler")
 
 
 def op_native_curve(request):

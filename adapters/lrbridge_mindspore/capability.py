@@ -6,14 +6,17 @@ Modes (the lr carrier):
   reference's own); within 1 float32 ulp. Kinds without a formula are refused.
 - ``experimental``: ``mindspore.experimental.optim`` optimizers driven by lrbridge's
   closed-form scheduler (``PlanLR``); exact (0 ulp), scheduled momentum applied. Native experimental
-  schedulers are never emitted: they update float32 Parameters recursively and drift.
+  schedulers are never emitted for closed forms (they update float32 Parameters recursively and
+  drift); a reduce_on_plateau plan gets MindSpore's own ReduceLROnPlateau (``lrbridge.rules``).
 """
 
 from __future__ import annotations
 
 from lrbridge.capability import CheckResult
+from lrbridge.rules import plateau_problems, uses_plateau
 
 MODES = ("list", "cell", "experimental")
+PLATEAU_ALTERNATIVE = "mindspore.experimental.optim.lr_scheduler.ReduceLROnPlateau stepped by your validation loop"
 
 #: hyperparameters an ``nn`` optimizer group may hold besides params and lr
 NN_GROUP_KEYS = ("weight_decay", "grad_centralization")
@@ -152,7 +155,7 @@ def check(plan, mode: str | None = None, *, total_step: int | None = None, **_op
         from lrbridge.errors import LrBridgeError
 
         raise LrBridgeError(f"unknown MindSpore mode '{mode}'; accepted: {', '.join(MODES)}")
-    reasons = _metric_driven(plan)
+    reasons = _metric_driven(plan) if mode != "experimental" else []
     notes: list[str] = []
     alternative = None
     if mode in ("list", "cell"):
@@ -177,6 +180,12 @@ def check(plan, mode: str | None = None, *, total_step: int | None = None, **_op
             notes.append(f"horizon: steps 0..{h.steps - 1} apply the plan; from step {h.steps} on the cell gives NaN "
                          "(a compiled cell cannot raise; an update applying NaN is never a silently wrong number)")
         notes.append("cells compute in float64 and cast once to float32: within 1 ulp of the reference")
+    elif uses_plateau(plan):  # MindSpore's own ReduceLROnPlateau, the rule torch and OneFlow follow too
+        reasons += plateau_problems(plan) + hparam_schedule_problems(plan, "experimental")
+        if any(g.hparam_schedulers for g in plan.groups):
+            reasons.append("scheduled hyperparameters need PlanLR, which cannot run beside a metric-driven lr")
+        notes.append("reduce_on_plateau: mindspore_optimizer builds MindSpore's own ReduceLROnPlateau on the "
+                     "experimental optimizer; call scheduler.step(metric) after each validation")
     else:
         reasons += hparam_schedule_problems(plan, "experimental")
         notes.append(
@@ -194,5 +203,5 @@ def check(plan, mode: str | None = None, *, total_step: int | None = None, **_op
                 "next step() raises, naming the step (MindSpore has no optimizer hook that survives GRAPH_MODE)"
             )
     if reasons and alternative is None and any("reduce_on_plateau" in r for r in reasons):
-        alternative = "mindspore.experimental.optim.lr_scheduler.ReduceLROnPlateau stepped by your validation loop"
+        alternative = PLATEAU_ALTERNATIVE
     return CheckResult(backend="mindspore", mode=mode, ok=not reasons, reasons=reasons, alternative=alternative, notes=notes)

@@ -130,7 +130,8 @@ def map_optimizer(plan, api: str = "auto") -> MappedOptimizer:
 @dataclass
 class MindSporeOptimizer:
     """What ``mindspore_optimizer`` built: the optimizer, its ``PlanLR`` (experimental, or nn with a
-    scheduled momentum; step it after every optimizer step) and the mapping."""
+    scheduled momentum; step it after every optimizer step) or, for a reduce_on_plateau plan, MindSpore's
+    own ``ReduceLROnPlateau`` (step it with the metric after each validation), and the mapping."""
 
     optimizer: object
     mapping: MappedOptimizer
@@ -175,9 +176,15 @@ def mindspore_optimizer(plan, net, *, api: str = "auto", form: str | None = None
     nn optimizers take ``mindspore_param_groups`` (lr as list or cell per group);
     experimental ones take torch-style groups and a ``PlanLR`` to step after each optimizer step.
     Scheduled hyperparameters are applied by that ``PlanLR`` or refused (UnrepresentableError).
+    A reduce_on_plateau plan (metric-driven: no closed form) gets an experimental optimizer and MindSpore's
+    own ``ReduceLROnPlateau`` where ``lrbridge.rules.plateau_problems`` allows, else UnrepresentableError.
     """
+    from lrbridge.rules import uses_plateau
+
     from .capability import hparam_schedule_problems
 
+    if uses_plateau(plan):
+        return _plateau_optimizer(plan, net, api)
     mapping = map_optimizer(plan, api)
     problems = hparam_schedule_problems(plan, mapping.api)
     if problems:
@@ -197,3 +204,34 @@ def mindspore_optimizer(plan, net, *, api: str = "auto", form: str | None = None
     groups, rows = _experimental_groups(plan, net)
     opt = cls(groups, lr=float(plan.optimizer.lr), **mapping.kwargs)
     return MindSporeOptimizer(opt, mapping, PlanLR(opt, plan, rows=rows), groups)
+
+
+def _plateau_optimizer(plan, net, api: str) -> MindSporeOptimizer:
+    """A plan whose schedule is reduce_on_plateau: an experimental optimizer with MindSpore's own
+    ``ReduceLROnPlateau`` (metric-driven: no closed form for ``PlanLR``, no list or cell), the rule every
+    backend applies (``lrbridge.rules``); the user calls ``scheduler.step(metric)`` after each validation."""
+    from lrbridge.rules import plateau_kwargs
+
+    from .capability import PLATEAU_ALTERNATIVE, check
+
+    if api not in ("auto", "nn", "experimental"):
+        map_optimizer(plan, api)  # its error names the accepted values
+    problems = []
+    if api == "nn":
+        problems.append("an nn optimizer holds its lr as a list or cell, which cannot follow a metric; "
+                        "use api='experimental' (or 'auto')")
+    problems += check(plan, "experimental").reasons
+    mapping = map_optimizer(plan, "experimental")
+    if problems:
+        raise UnrepresentableError(f"mindspore experimental ({mapping.target}) with ReduceLROnPlateau", problems,
+                                   PLATEAU_ALTERNATIVE)
+    from mindspore.experimental.optim.lr_scheduler import ReduceLROnPlateau
+
+    groups, rows = _experimental_groups(plan, net)
+    opt = _resolve(mapping.target)(groups, lr=float(plan.optimizer.lr), **mapping.kwargs)
+    kwargs = plateau_kwargs(plan)
+    mins = [plan.group_schedule(plan.groups[r]).min_lr for r in rows]  # the groups that own parameters
+    kwargs["min_lr"] = mins[0] if len(set(mins)) == 1 else mins
+    mapping.notes.append("reduce_on_plateau: MindSpore's own ReduceLROnPlateau drives every group; call "
+                         "scheduler.step(metric) after each validation")
+    return MindSporeOptimizer(opt, mapping, ReduceLROnPlateau(opt, **kwargs), groups)

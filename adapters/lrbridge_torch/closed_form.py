@@ -100,6 +100,27 @@ def _one_cycle(s, groups):
     return out
 
 
+def chained_model(children, nsteps: int | None, what: str = "ChainedScheduler part"):
+    """The ``Chained`` product of ``children`` stepped together on one optimizer, or NeedsTable.
+
+    What a ChainedScheduler does, and what several schedulers stepped after every update do
+    (torch's "compound" pattern): each multiplies the optimizer's current lr by its own factor.
+    That composes exactly for the multiplicative classes, and for CosineAnnealingLR with
+    eta_min 0 up to T_max.
+    """
+    parts = []
+    for i, child in enumerate(children):
+        cname = _cls(child)
+        ok = cname in _MULTIPLICATIVE and _exact_type(child, cname)
+        # cosine's recursion is multiplicative only up to T_max (then it adds (b − η)(1 − cos(π/T))/2)
+        cos_ok = (cname == "CosineAnnealingLR" and _exact_type(child, cname) and child.eta_min == 0
+                  and nsteps is not None and nsteps - 1 <= child.T_max)
+        if not (ok or cos_ok):
+            raise NeedsTable(f"{what} {i} ({cname}) does not compose multiplicatively through the optimizer's lr")
+        parts.append(_simple(child))
+    return Chained(schedules=tuple(parts))
+
+
 def model_scheduler(s, ngroups: int, nsteps: int | None):
     """Per group: (lr schedule, momentum schedule or None) equal to torch's stepped behaviour, or NeedsTable."""
     name = _cls(s)
@@ -118,27 +139,23 @@ def model_scheduler(s, ngroups: int, nsteps: int | None):
     if name == "OneCycleLR" and _exact_type(s, name):
         return _one_cycle(s, s.optimizer.param_groups)
     if name == "SequentialLR" and _exact_type(s, name):
+        stages = []
         for i, child in enumerate(s._schedulers):
-            # a stage restarts through its closed form at local step 0: only leaf classes have one
-            if _cls(child) not in _SIMPLE or not _exact_type(child, _cls(child)):
-                raise NeedsTable(f"SequentialLR stage {i} ({_cls(child)}) does not restart in closed form")
-        stages = [_simple(c) for c in s._schedulers]
+            cname = _cls(child)
+            if cname in _SIMPLE and _exact_type(child, cname):
+                stages.append(_simple(child))
+            elif i == 0 and cname == "ChainedScheduler" and _exact_type(child, cname):
+                # stage 0 is never restarted (SequentialLR only takes its initial step): it runs as the
+                # ChainedScheduler does, for the steps before the first milestone
+                length = int(s._milestones[0]) if s._milestones else nsteps
+                stages.append(chained_model(child._schedulers, length, "SequentialLR stage 0 (ChainedScheduler) part"))
+            else:
+                # a later stage restarts through its closed form at local step 0: only leaf classes have one
+                raise NeedsTable(f"SequentialLR stage {i} ({cname}) does not restart in closed form")
         seq = Sequential(stages=tuple(stages), milestones=tuple(int(m) for m in s._milestones), clock="restart")
         return [(seq, None)] * ngroups
     if name == "ChainedScheduler" and _exact_type(s, name):
-        parts = []
-        for i, child in enumerate(s._schedulers):
-            cname = _cls(child)
-            ok = cname in _MULTIPLICATIVE and _exact_type(child, cname)
-            # cosine's recursion is multiplicative only up to T_max (then it adds (b − η)(1 − cos(π/T))/2)
-            cos_ok = (cname == "CosineAnnealingLR" and _exact_type(child, cname) and child.eta_min == 0
-                      and nsteps is not None and nsteps - 1 <= child.T_max)
-            if not (ok or cos_ok):
-                raise NeedsTable(
-                    f"ChainedScheduler part {i} ({cname}) does not compose multiplicatively through the optimizer's lr"
-                )
-            parts.append(_simple(child))
-        return [(Chained(schedules=tuple(parts)), None)] * ngroups
+        return [(chained_model(s._schedulers, nsteps, "ChainedScheduler part"), None)] * ngroups
     if name == "LambdaLR" and _exact_type(s, name):
         raise NeedsTable("LambdaLR: sampled λ")
     raise NeedsTable(f"{name} has no closed form (recursive or unknown): tabulated by stepping a copy")

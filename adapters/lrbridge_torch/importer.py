@@ -27,9 +27,10 @@ from lrbridge.optim import OPTIMIZER_HPARAMS, OptimizerSpec, external_name, plai
 from lrbridge.plan import Horizon, ImportResult, Plan
 from lrbridge.schedules import ByEpoch, Constant
 
-from .closed_form import NeedsTable, _cls, model_scheduler
+from .closed_form import NeedsTable, _cls, chained_model, model_scheduler
 from .params import TORCH_OPTIMIZERS
-from .tables import _recognised, _tabulate, _verified, lr_is_float32, stepped_lrs
+from .tables import (F32_ULP_BOUND, VERIFY_RTOL, _at_start, _recognised, _tabulate, _ulps, _verified, check_resumed,
+                     lr_is_float32, stepped_lrs)
 
 
 # ---------------------------------------------------------------- groups and optimizer
@@ -136,9 +137,12 @@ def from_torch(scheduler, *, steps: int | None = None, interval: str = "step", s
                 f"OneCycleLR(total_steps={scheduler.total_steps}) cannot run {steps} optimizer steps in a training "
                 f"loop; torch raises at the scheduler step after {cap}"
             )
+    from_state = True  # modelled from the scheduler's state (not sampled)
     try:
         pairs = model_scheduler(scheduler, ng, nsched)
         notes.append(f"{_cls(scheduler)}: modelled in closed form ({_describe(pairs)})")
+        if not _at_start(scheduler):
+            check_resumed(scheduler, pairs, notes)  # resumed: the held lrs must be the model's at last_epoch
         if verify and nsched is not None:
             pairs = _verified(scheduler, pairs, nsched, mom_key, notes)
             exact = not any(p[0].kind == "tabulated" for p in pairs)
@@ -150,6 +154,7 @@ def from_torch(scheduler, *, steps: int | None = None, interval: str = "step", s
             raise LrBridgeError(
                 f"{_cls(scheduler)} must be sampled into a table ({why}); pass steps=<number of optimizer steps> to from_torch"
             ) from None
+        from_state = False
         pairs = _tabulate(scheduler, nsched, mom_key, str(why), notes)
         pairs, exact = _recognised(scheduler, pairs, nsched, notes)  # standard shapes come back closed-form
     if not exact:
@@ -159,6 +164,8 @@ def from_torch(scheduler, *, steps: int | None = None, interval: str = "step", s
                          "(plan groups lr_dtype float32)")
     if _cls(scheduler) == "OneCycleLR" and exact:
         horizon = Horizon(steps=cap, past="error")  # past it torch raises: so does the plan
+    if exact and from_state and _cls(scheduler) == "ChainedScheduler" and _cosine_in(scheduler._schedulers):
+        horizon = _cosine_chain_horizon(steps, notes)
     if spe > 1:
         pairs = [(ByEpoch(schedule=s, steps_per_epoch=spe, cadence="epoch"),
                   None if m is None else ByEpoch(schedule=m, steps_per_epoch=spe, cadence="epoch")) for s, m in pairs]
@@ -201,8 +208,11 @@ def _assemble(optimizer, pairs, mom_key, model, horizon, notes) -> Plan:
 def _from_several(schedulers, *, steps, interval, steps_per_epoch, model) -> ImportResult:
     """Several schedulers stepped together on one optimizer (torch's compound pattern), each at its interval.
 
-    Their joint effect is what the training loop applies: traced on copies, then recognised
-    (closed form where one reproduces every step, else a table over ``steps``).
+    Their joint effect is what the training loop applies: traced on copies. Stepped after every
+    update, torch's multiplicative classes compose as a ChainedScheduler of them does: their
+    ``Chained`` product, kept when it reproduces the trace (``_compound_product``). Otherwise the
+    trace is recognised (closed form where one reproduces every step, else a table over ``steps``).
+    ReduceLROnPlateau (an ``LRScheduler`` subclass, whose step takes a metric) is refused.
     """
     import torch
 
@@ -210,9 +220,11 @@ def _from_several(schedulers, *, steps, interval, steps_per_epoch, model) -> Imp
 
     if not schedulers:
         raise PlanError("scheduler", "an empty list of schedulers")
+    plateau_hint = "ReduceLROnPlateau depends on the metrics of a run: import it alone, or trace a recorded run"
     for i, s in enumerate(schedulers):
-        expect_type(s, torch.optim.lr_scheduler.LRScheduler, "from_torch", f"scheduler[{i}]",
-                    "ReduceLROnPlateau depends on the metrics of a run: import it alone, or trace a recorded run")
+        expect_type(s, torch.optim.lr_scheduler.LRScheduler, "from_torch", f"scheduler[{i}]", plateau_hint)
+        if isinstance(s, torch.optim.lr_scheduler.ReduceLROnPlateau):  # an LRScheduler subclass since torch 2.2
+            raise PlanError(f"scheduler[{i}]", plateau_hint)
     optimizer = schedulers[0].optimizer
     if any(s.optimizer is not optimizer for s in schedulers):
         raise PlanError("scheduler", "the schedulers drive different optimizers; import each optimizer's own")
@@ -220,6 +232,14 @@ def _from_several(schedulers, *, steps, interval, steps_per_epoch, model) -> Imp
         raise PlanError("steps", "several schedulers are imported by tracing them: give steps (optimizer updates)")
     bases = [float(pg.get("initial_lr", pg["lr"])) for pg in optimizer.param_groups]
     traced = trace(schedulers, steps, interval=interval, steps_per_epoch=steps_per_epoch, hparams=())
+    chained = _compound_product(schedulers, traced, interval)
+    if chained is not None:
+        notes = [f"{len(schedulers)} schedulers stepped together ({', '.join(_cls(x) for x in schedulers)}) after every "
+                 f"optimizer step: their product in closed form (chained, as ChainedScheduler), verified against a "
+                 f"trace of {steps} steps"]
+        horizon = _cosine_chain_horizon(steps, notes) if _cosine_in(schedulers) else Horizon(steps=steps)
+        plan = _assemble(optimizer, [(chained, None)] * len(bases), "momentum", model, horizon, notes)
+        return ImportResult(plan=plan, exact=True, notes=notes)
     recognised = traced.recognize(base_lr=bases)
     notes = [f"{len(schedulers)} schedulers stepped together ({', '.join(_cls(x) for x in schedulers)}): traced "
              "on copies and recognised", *recognised.notes]
@@ -231,6 +251,48 @@ def _from_several(schedulers, *, steps, interval, steps_per_epoch, model) -> Imp
     horizon = Horizon(steps=steps) if recognised.exact else _table_horizon(steps)
     plan = frame.model_copy(update={"groups": groups, "scheduler": Constant(), "horizon": horizon})
     return ImportResult(plan=plan, exact=recognised.exact, notes=notes)
+
+
+def _cosine_in(schedulers) -> bool:
+    return any(_cls(s) == "CosineAnnealingLR" for s in schedulers)
+
+
+def _cosine_chain_horizon(steps: int, notes) -> Horizon:
+    """A chained CosineAnnealingLR multiplies the lr only through T_max (``chained_model`` admits it for
+    imports of at most T_max + 1 steps); past it torch adds a term the product does not: the plan holds
+    for the steps imported and says so (past: error), rather than continue on another curve."""
+    notes.append(f"a chained CosineAnnealingLR is a product only through T_max: the plan holds for the {steps} "
+                 "steps imported (past: error)")
+    return Horizon(steps=steps, past="error")
+
+
+def _compound_product(schedulers, traced, interval):
+    """Several torch classes stepped after every update compose as a ChainedScheduler of them does.
+
+    The ``Chained`` closed form where every one is multiplicative (``chained_model``) and it
+    reproduces the traced lrs (relative ``VERIFY_RTOL``; float32 tensor lrs within
+    ``F32_ULP_BOUND`` ulps), else None (the trace is recognised or tabulated).
+    """
+    import numpy as np
+
+    intervals = interval if isinstance(interval, (list, tuple)) else [interval]
+    if any(iv != "step" for iv in intervals) or not all(_at_start(s) for s in schedulers):
+        return None
+    try:
+        chained = chained_model(schedulers, traced.steps, "scheduler")
+    except NeedsTable:
+        return None
+    k = np.arange(traced.steps, dtype=np.float64)
+    for pg, base, real in zip(schedulers[0].optimizer.param_groups, traced.base_lrs, traced.lr):
+        curve = chained.lr(k, float(base))
+        if lr_is_float32(pg):
+            if _ulps(curve, real)[0] > F32_ULP_BOUND:
+                return None
+            continue
+        scale = np.where(real != 0, np.abs(real), 1.0)
+        if float(np.max(np.abs(curve - real) / scale)) > VERIFY_RTOL:
+            return None
+    return chained
 
 
 __all__ = ["ImportResult", "from_torch", "model_scheduler", "stepped_lrs"]

@@ -87,6 +87,56 @@ def _at_start(s) -> bool:
     return getattr(s, "last_epoch", 0) == 0
 
 
+def _position(s):
+    """The step whose lr the groups hold (last_epoch; a ChainedScheduler's parts agree on it), or None."""
+    kids = getattr(s, "_schedulers", None)
+    if kids is not None and _cls(s) == "ChainedScheduler":
+        ks = {_position(k) for k in kids}
+        return ks.pop() if len(ks) == 1 else None
+    k = getattr(s, "last_epoch", None)
+    return k if isinstance(k, int) and k >= 0 else None
+
+
+#: how far a resumed scheduler's held lr may be from the closed form at its last_epoch: torch's own recursions
+#: drift (float64 ~n·2^-53; a float32 tensor lr thousands of ulps over 10k steps, ~1e-4), a hand-set initial_lr
+#: that is not the run's base is off by factors
+RESUME_RTOL = 1e-3
+
+
+def check_resumed(scheduler, pairs, notes) -> None:
+    """A scheduler already stepped (or built with last_epoch=k) continues from the lr its groups hold.
+
+    torch's chainable classes multiply that held lr onward, so the closed form (from each group's
+    ``initial_lr``) describes the run only if it gives the held lr at ``last_epoch``. Off by more than
+    ``RESUME_RTOL`` (``initial_lr`` set by hand, lrs changed after a resume) no plan from ``initial_lr``
+    is the run, and this raises rather than import another schedule; within it, a note gives the difference.
+    """
+    if not pairs or pairs[0][0].kind == "reduce_on_plateau":
+        return
+    k = _position(scheduler)
+    if k is None:
+        return
+    step = np.array([float(k)])
+    worst = 0.0
+    for i, (pg, (s, _)) in enumerate(zip(scheduler.optimizer.param_groups, pairs)):
+        held = float(pg["lr"])
+        base = float(pg.get("initial_lr", held))
+        model = float(s.lr(step, base)[0])
+        diff = abs(model - held)
+        # relative, but a recursion's leftover near 0 (LinearLR end_factor 0 leaves 7e-19) is measured against the base
+        rel = 0.0 if diff <= 1e-9 * abs(base) else diff / max(abs(model), abs(held))
+        worst = max(worst, rel)
+        if rel > RESUME_RTOL:
+            raise LrBridgeError(
+                f"{_cls(scheduler)} is at last_epoch={k} and param_groups[{i}] holds lr {held:.6g}, but its schedule "
+                f"from the group's initial_lr {base:.6g} gives {model:.6g} there: torch continues from the held lr, "
+                "which no plan from initial_lr describes; import the scheduler as constructed, or set initial_lr to "
+                "the lr the run started from"
+            )
+    notes.append(f"resumed at last_epoch={k}: the groups' held lrs are the closed form's there (worst relative "
+                 f"difference {worst:.2g}); torch continues from them")
+
+
 def stepped_lrs(scheduler, n: int, hparams=()):
     """lr of every group at scheduler steps 0..n−1 (float64, shape (groups, n)), from a stepped copy.
 

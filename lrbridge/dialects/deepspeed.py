@@ -162,6 +162,52 @@ def build(kind: str, p: dict, base_lr: float, notes: list[str]):
                          staircase=bool(p["lr_range_test_staircase"])), float(p["lr_range_test_min_lr"]), {})
 
 
+#: most pieces one staircase half-cycle of OneCycle becomes (a ``piecewise`` of that many values)
+MAX_STAIRS = 100_000
+
+
+def _stair_count(value, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or int(value) != value:
+        raise PlanError(f"scheduler.params.{key}", f"must be a whole number ≥ 0, got {value!r}")
+    return int(value)
+
+
+def _staircase(level, stairs: int, first: int, last: int, changes, value, key: str):
+    """``piecewise`` over global steps first..last of value(level(k) / stairs), level a whole-number
+    staircase; ``changes`` lists the steps where it may change (all steps when there are more stairs)."""
+    if min(stairs, last - first + 1) > MAX_STAIRS:
+        raise PlanError(f"scheduler.params.{key}", f"more than {MAX_STAIRS} stairs in a half cycle "
+                        "are not mapped; use fewer stairs (or record the run with lrbridge.trace)")
+    ks = range(first, last + 1) if stairs >= last - first + 1 else sorted({first, *(k for k in changes if first < k <= last)})
+    bounds, values = [], []
+    for k in ks:
+        v = value(level(k) / stairs)
+        if not values or v != values[-1]:
+            if values:
+                bounds.append(k)
+            values.append(v)
+    return Piecewise(boundaries=tuple(bounds), values=tuple(values))
+
+
+def _cycle(up: int, down: int, stairs: tuple[int, int], continuous, value):
+    """The cycle over global steps 0..up+down: DeepSpeed's ``_get_scale_factor`` at batch k.
+
+    Half ``i`` with ``stairs[i] = s > 0`` holds scale ⌊c·s/up⌋/s (rising, c = k) or
+    ⌊(total − c)·s/down⌋/s (falling), from the integer offset as DeepSpeed computes it; a half
+    without stairs is the continuous triangle ``continuous``. ``value(scale)`` is the lr (or
+    momentum) DeepSpeed computes from the scale, in its own operation order."""
+    s1, s2 = stairs
+    if not s1 and not s2:
+        return continuous
+    total = up + down
+    rise = continuous if not s1 else _staircase(lambda k: (k * s1) // up, s1, 0, up,
+                                                (-(-j * up // s1) for j in range(1, s1 + 1)), value, "cycle_first_stair_count")
+    fall = continuous if not s2 else _staircase(lambda k: ((total - k) * s2) // down, s2, up + 1, total,
+                                                (total - -(-(j + 1) * down // s2) + 1 for j in range(s2)), value,
+                                                "cycle_second_stair_count")
+    return Sequential(stages=(rise, fall), milestones=(up + 1,), clock="global")
+
+
 def _one_cycle(p: dict, notes: list[str]):
     lo, hi = float(_required(p, "cycle_min_lr", "OneCycle")), float(_required(p, "cycle_max_lr", "OneCycle"))
     up = p["cycle_first_step_size"]
@@ -169,20 +215,24 @@ def _one_cycle(p: dict, notes: list[str]):
     if int(up) != up or int(down) != down or up < 1 or down < 1:
         raise PlanError("scheduler.params.cycle_first_step_size", "OneCycle phases must be whole numbers of steps ≥ 1")
     up, down = int(up), int(down)
-    stairs = p["cycle_first_stair_count"] or 0, p["cycle_second_stair_count"] or 0
+    first = _stair_count(p["cycle_first_stair_count"] or 0, "cycle_first_stair_count")
+    second = first if p["cycle_second_stair_count"] is None else _stair_count(p["cycle_second_stair_count"],
+                                                                                "cycle_second_stair_count")
+    stairs = (first, second)
     if any(stairs):
-        raise PlanError("scheduler.params.cycle_first_stair_count", "staircase OneCycle is not mapped to a closed form "
-                        "yet; set the stair counts to 0 (or record the run with lrbridge.trace)")
+        notes.append(f"OneCycle staircase: {first} stairs up, {second} down (lr held flat on each stair)")
     total = up + down
     # update k ≤ total applies the triangle at k (the built value, min, is the triangle at 0)
-    cyc = Cyclic(base_lr=lo, max_lr=hi, step_size_up=up, step_size_down=down, mode="triangular")
+    cyc = _cycle(up, down, stairs, Cyclic(base_lr=lo, max_lr=hi, step_size_up=up, step_size_down=down, mode="triangular"),
+                 lambda scale: lo + (hi - lo) * scale)
     dss, rate = int(p["decay_step_size"]), float(p["decay_lr_rate"])
     after = InverseTimeDecay(decay_rate=rate, decay_steps=dss) if dss and rate else _const(lo)
     lr = Sequential(stages=(cyc, after), milestones=(total,), clock="restart")
     hparams = {}
     if p["cycle_momentum"]:
         mlo, mhi = float(p["cycle_min_mom"]), float(p["cycle_max_mom"])
-        mom = Cyclic(base_lr=mhi, max_lr=mlo, step_size_up=up, step_size_down=down, mode="triangular")
+        mom = _cycle(up, down, stairs, Cyclic(base_lr=mhi, max_lr=mlo, step_size_up=up, step_size_down=down,
+                                              mode="triangular"), lambda scale: mhi - (mhi - mlo) * scale)
         mrate = float(p["decay_mom_rate"])
         # after the cycle DeepSpeed *raises* momentum: max_mom·(1 + rate·t/decay_step_size)
         grow = Chained(schedules=(_const(mhi), LinearGrowth(rate=mrate, step_size=dss))) if dss and mrate else _const(mhi)

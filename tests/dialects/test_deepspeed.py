@@ -104,6 +104,36 @@ def test_one_cycle_lr_and_momentum(params):
     assert plan.optimizer.hparams["betas"][1] == 0.99  # DeepSpeed overwrites betas[1]
 
 
+STAIR_GRID = [
+    dict(cycle_first_step_size=10, cycle_first_stair_count=5),  # second count None: the first's
+    dict(cycle_first_step_size=7, cycle_second_step_size=3, cycle_first_stair_count=4, cycle_second_stair_count=2),
+    dict(cycle_first_step_size=4, cycle_second_step_size=9, cycle_first_stair_count=7, cycle_second_stair_count=0,
+         decay_lr_rate=0.5, decay_step_size=3),
+    dict(cycle_first_step_size=5, cycle_second_step_size=6, cycle_first_stair_count=0, cycle_second_stair_count=4,
+         decay_mom_rate=0.01, decay_step_size=2),
+    dict(cycle_first_step_size=3, cycle_second_step_size=5, cycle_first_stair_count=3, cycle_second_stair_count=5),
+    dict(cycle_first_step_size=2, cycle_second_step_size=3, cycle_first_stair_count=10, cycle_second_stair_count=10,
+         decay_lr_rate=0.1, decay_step_size=1),
+    dict(cycle_first_step_size=1, cycle_second_step_size=1, cycle_first_stair_count=1),
+    dict(cycle_first_step_size=13, cycle_second_step_size=11, cycle_first_stair_count=6, cycle_second_stair_count=7,
+         decay_lr_rate=0.2, decay_step_size=4, decay_mom_rate=0.003, cycle_min_mom=0.85, cycle_max_mom=0.95),
+    dict(cycle_first_step_size=1000, cycle_second_step_size=100, cycle_first_stair_count=100,
+         cycle_second_stair_count=100, decay_step_size=1000, decay_lr_rate=0.01),  # QANet's shape
+]
+
+
+@pytest.mark.parametrize("params", STAIR_GRID)
+def test_one_cycle_staircase_lr_and_momentum(params):
+    params = dict(cycle_min_lr=1e-3, cycle_max_lr=5e-2, **params)
+    steps = params["cycle_first_step_size"] + params.get("cycle_second_step_size", params["cycle_first_step_size"]) + 40
+    native_lr, native_mom = run_ds("OneCycle", params, steps)
+    plan = get("deepspeed").to_plan(config("OneCycle", params)).plan
+    cmp = compare(evaluate(plan, steps), native_lr, metric="rel", tolerance=REL_TOL)
+    assert cmp.ok, f"lr: {cmp}"
+    cmp = compare(evaluate_hparam(plan, "beta1", steps), native_mom, metric="rel", tolerance=REL_TOL)
+    assert cmp.ok, f"momentum: {cmp}"
+
+
 def test_one_cycle_sgd_keeps_momentum():
     params = ONE_CYCLE_GRID[0]
     native_lr, _ = run_ds("OneCycle", params, 40, optimizer="SGD")
@@ -131,8 +161,11 @@ def test_refusals():
     ds = get("deepspeed")
     with pytest.raises(PlanError, match="auto"):
         ds.to_plan(config("WarmupLR", {"warmup_max_lr": "auto"}))
-    with pytest.raises(PlanError, match="staircase"):
-        ds.to_plan(config("OneCycle", dict(cycle_min_lr=1e-4, cycle_max_lr=1e-2, cycle_first_stair_count=4)))
+    with pytest.raises(PlanError, match=r"^scheduler.params.cycle_second_stair_count: must be a whole number"):
+        ds.to_plan(config("OneCycle", dict(cycle_min_lr=1e-4, cycle_max_lr=1e-2, cycle_second_stair_count=2.5)))
+    with pytest.raises(PlanError, match=r"^scheduler.params.cycle_second_stair_count: more than 100000 stairs"):
+        ds.to_plan(config("OneCycle", dict(cycle_min_lr=1e-4, cycle_max_lr=1e-2, cycle_first_step_size=10,
+                                           cycle_second_step_size=300_000, cycle_second_stair_count=200_000)))
     with pytest.raises(PlanError, match="unknown parameter"):
         ds.to_plan(config("WarmupLR", {"warmup_steps": 10}))
     with pytest.raises(PlanError, match="unknown DeepSpeed scheduler"):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import math
 import warnings
 from pathlib import Path
@@ -320,11 +321,26 @@ def test_deepspeed_hf_auto_values_are_refused_in_one_line():
     assert "\n" not in msg and msg.startswith("optimizer.params.lr") and "'auto'" in msg and "write the number" in msg
 
 
-def test_deepspeed_qanet_staircase_one_cycle_is_refused_in_one_line():
-    with pytest.raises(PlanError) as err:
-        lb.load_source(RECIPES / "deepspeed/QANet-Pytorch_ds_bsz512_1cycle.json")
-    msg = str(err.value)
-    assert "\n" not in msg and "cycle_first_stair_count" in msg and "set the stair counts to 0" in msg
+def test_deepspeed_qanet_staircase_one_cycle():
+    """100 stairs up over 1000 updates, 100 down over 100, then 1/(1 + 0.01·t/1000) decay; betas[0] cycles too."""
+    from lrbridge.reference import evaluate_hparam
+
+    L = pytest.importorskip("deepspeed.runtime.lr_schedules")
+    path = RECIPES / "deepspeed/QANet-Pytorch_ds_bsz512_1cycle.json"
+    doc = json.loads(path.read_text())  # tab-indented: JSON, not YAML
+    plan = lb.load_source(path).plan
+    o = doc["optimizer"]["params"]
+    opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=o["lr"], betas=tuple(o["betas"]))
+    sched = getattr(L, doc["scheduler"]["type"])(opt, **doc["scheduler"]["params"])
+    lrs, moms = [], []
+    for _ in range(3000):  # engine: optimizer.step(), then lr_scheduler.step()
+        lrs.append(opt.param_groups[0]["lr"])
+        moms.append(opt.param_groups[0]["betas"][0])
+        opt.step()
+        sched.step()
+    assert np.count_nonzero(np.diff(lrs[:1101])) == 200  # the staircase: 100 stairs up (10 updates each), 100 down
+    _same(evaluate(plan, 3000)[0], np.asarray(lrs), "OneCycle staircase lr")
+    _same(evaluate_hparam(plan, "beta1", 3000)[0], np.asarray(moms), "OneCycle staircase betas[0]")
 
 
 # -- detectron2 (DeepLab project) ----------------------------------------------------------------

@@ -115,6 +115,10 @@ def _resolve(data: dict, notes: list[str]) -> dict:
             args[key] = value
     if "sched_on_updates" in args:
         args["step_on_epochs"] = not args.pop("sched_on_updates")
+    if "plateau_mode" not in data and (train_py or "eval_metric" in data):
+        # train.py's scheduler_kwargs: 'min' when the eval metric is a loss, else 'max'
+        args["plateau_mode"] = "min" if "loss" in str(data.get("eval_metric", "top1")) else "max"
+    args["_noise_key"] = "lr_noise" if "lr_noise" in data else "noise"
     return args
 
 
@@ -197,12 +201,16 @@ def _int(value, path: str) -> int:
 def build_schedule(args: dict, lr: float, notes: list[str]):
     """timm's ``_get_lr(t)`` as an IR schedule on t (epochs, or updates with step_on_epochs false)."""
     sched = args["sched"]
+    if sched == "rsqrt":
+        raise PlanError("sched", "timm's rsqrt (WSDLRScheduler with a 1/sqrt stable phase that the cooldown multiplies) "
+                        "is not mapped; use sched: wsd (constant stable phase), or record the run with lrbridge.trace "
+                        "to get a table")
     if sched not in SCHEDS:
-        extra = " (rsqrt's decaying stable phase is not mapped yet)" if sched == "rsqrt" else ""
-        raise PlanError("sched", f"unknown timm scheduler {sched!r}{extra}; accepted: {', '.join(SCHEDS)}")
+        raise PlanError("sched", f"unknown timm scheduler {sched!r}; accepted: {', '.join(SCHEDS)}")
     if args.get("noise") is not None:
-        raise PlanError("lr_noise", "lr noise is a seeded random perturbation (torch.Generator per step), not a closed "
-                        "form; remove lr_noise, or record the run with lrbridge.trace to get a table")
+        key = args.get("_noise_key", "lr_noise")
+        raise PlanError(key, "lr noise is a seeded random perturbation (torch.Generator per step), not a closed "
+                        f"form; remove {key}, or record the run with lrbridge.trace to get a table")
     on_epochs = args["step_on_epochs"]
     upe = int(args.get("updates_per_epoch") or 0)
     if not on_epochs and upe <= 0:

@@ -2,7 +2,7 @@
 
     learning_rate: 2.0e-5
     lr_scheduler_type: cosine          # every SchedulerType (reduce_lr_on_plateau kept metric-driven; greedy refused)
-    lr_scheduler_kwargs: {num_cycles: 0.5}
+    lr_scheduler_kwargs: {num_cycles: 0.5}   # or the command-line JSON string '{"num_cycles": 0.5}'
     warmup_steps: 0.1                  # ≥ 1: steps; < 1: a ratio of the training steps, rounded UP (math.ceil)
     num_train_epochs: 3                # or max_steps: 10000
     batches_per_epoch: 1000            # len(train_dataloader); or pass steps_per_epoch (updates per epoch)
@@ -23,6 +23,7 @@ under other names, which a name selector cannot see: list them in ``no_decay``).
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -76,6 +77,49 @@ def detect(data) -> bool:
         "num_train_epochs" in data or "max_steps" in data))
 
 
+#: types whose get_scheduler call does not use num_training_steps (with a warmup given in steps; so does
+#: warmup_stable_decay given num_stable_steps)
+LENGTH_FREE = ("constant", "constant_with_warmup", "inverse_sqrt", "reduce_lr_on_plateau")
+
+
+def _warmup_is_fraction(a: dict) -> bool:
+    w = float(a["warmup_steps"])
+    return 0 < w < 1 or (w == 0 and float(a["warmup_ratio"] or 0.0) > 0)
+
+
+def scheduler_kwargs(value) -> dict:
+    """``lr_scheduler_kwargs`` as TrainingArguments holds it: a mapping, or (from the command line or a
+    YAML string) a JSON object that ``__post_init__`` parses, turning "true"/"false" and number strings
+    among its values into bools and numbers."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, str) and value.lstrip().startswith("{"):
+        try:
+            parsed = json.loads(value)
+        except ValueError as exc:
+            raise PlanError("lr_scheduler_kwargs", f"not a valid JSON object ({exc}); write it as a mapping, "
+                            'e.g. {"num_cycles": 2}') from None
+        if isinstance(parsed, dict):
+            return {k: _typed(v) for k, v in parsed.items()}
+    raise PlanError("lr_scheduler_kwargs", f"must be a mapping or a JSON object string such as "
+                    f'\'{{"num_cycles": 2}}\', as TrainingArguments accepts it; got {value!r}')
+
+
+def _typed(value):
+    """TrainingArguments' conversion of string values in a parsed dict field."""
+    if not isinstance(value, str):
+        return value
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if value.isdigit():
+        return int(value)
+    if value.replace(".", "", 1).isdigit():
+        return float(value)
+    return value
+
+
 def _args(data: dict, notes: list[str]) -> dict:
     """The fields read, defaults filled in.
 
@@ -101,14 +145,13 @@ def training_steps(a: dict, steps_per_epoch: int | None) -> int:
     return math.ceil(float(a["num_train_epochs"]) * per_epoch)
 
 
-def warmup_steps(a: dict, total: int) -> int:
+def warmup_steps(a: dict, total: int | None) -> int:
     """TrainingArguments.get_warmup_steps: int(w) for w ≥ 1, else ⌈total·w⌉; transformers 4's warmup_ratio likewise."""
     w = float(a["warmup_steps"])
     if w >= 1:
         return int(w)
-    if w > 0:
-        return math.ceil(total * w)
-    return math.ceil(total * float(a["warmup_ratio"] or 0.0))
+    ratio = w if w > 0 else float(a["warmup_ratio"] or 0.0)
+    return math.ceil(total * ratio) if ratio else 0
 
 
 def _linear_warmup(w: int, shift: int = 0):
@@ -133,8 +176,8 @@ def _factor(value: float):
 
 
 def build(kind: str, kw: dict, lr: float, w: int, n: int, notes: list[str]):
-    """The schedule of ``get_scheduler(kind, ...)`` on the update clock."""
-    d = max(1, n - w)
+    """The schedule of ``get_scheduler(kind, ...)`` on the update clock (n is None: not known, unused)."""
+    d = max(1, (n or 0) - w)
     if kind == "constant":
         return Constant()
     if kind == "constant_with_warmup":
@@ -151,8 +194,12 @@ def build(kind: str, kw: dict, lr: float, w: int, n: int, notes: list[str]):
         end, power = float(kw.get("lr_end", 1e-7)), float(kw.get("power", 1.0))
         if not lr > end:
             raise PlanError("lr_scheduler_kwargs.lr_end", f"lr_end ({end}) must be smaller than the lr ({lr})")
-        if n - w < 1:
-            raise PlanError("warmup_steps", "polynomial needs training steps beyond the warmup (transformers divides by zero)")
+        if w > n:  # the warmup outlasts the training: λ = lr_end/lr from k = W on (HF's k > N branch)
+            return _seq([(w, _linear_warmup(w)), (0, _factor(end / lr))])
+        if n == w:
+            raise PlanError("warmup_steps", f"polynomial with as many warmup steps as training steps ({n}): "
+                            "transformers divides by zero when the scheduler steps after the last update; "
+                            "use fewer warmup steps")
         return _seq([(w, _linear_warmup(w)), (0, Polynomial(total_iters=n - w, power=power, end_lr=end))])
     if kind == "inverse_sqrt":
         return InverseSqrt(warmup_steps=w, timescale=int(kw.get("timescale") or (w or 10_000)))
@@ -170,8 +217,12 @@ def build(kind: str, kw: dict, lr: float, w: int, n: int, notes: list[str]):
         notes.append("reduce_lr_on_plateau: torch ReduceLROnPlateau stepped with the eval metric, kept metric-driven")
         return ReduceOnPlateau(**{k: (float(v) if k not in ("mode", "threshold_mode", "patience", "cooldown") else v)
                                   for k, v in kw.items()})
-    raise PlanError("lr_scheduler_type", "greedy (GreedyLR) adapts the lr to the training loss as it goes: no closed "
-                    "form; record a run with lrbridge.trace for a table")
+    raise _greedy_refusal()
+
+
+def _greedy_refusal() -> PlanError:
+    return PlanError("lr_scheduler_type", "greedy (GreedyLR) adapts the lr to the training loss as it goes: no closed "
+                     "form; record a run with lrbridge.trace for a table")
 
 
 def _min_lr_rate(kw: dict, lr: float) -> float:
@@ -194,8 +245,9 @@ def _wsd(kw: dict, w: int, n: int):
     dd = int(kw["num_decay_steps"])
     stable = kw.get("num_stable_steps")
     stable = int(stable) if stable is not None else n - w - dd
-    if stable < 0:
-        raise PlanError("lr_scheduler_kwargs.num_decay_steps", f"warmup + decay exceed the {n} training steps")
+    # a negative stable phase (warmup + decay longer than the training, or given so) is what HF runs: the
+    # decay starts −stable steps into its curve right after the warmup, and ends at W + stable + D
+    skip = max(0, -stable)
     up, down = kw.get("warmup_type", "linear"), kw.get("decay_type", "cosine")
     if up not in _WSD_UP or down not in _WSD_DOWN:
         raise PlanError("lr_scheduler_kwargs", f"warmup_type/decay_type must be one of {', '.join(_WSD_UP)}")
@@ -204,7 +256,7 @@ def _wsd(kw: dict, w: int, n: int):
     return _seq([
         (w, Shaped(shape=_WSD_UP[up], span=max(1, w), floor=m)),
         (stable, Constant()),
-        (dd, Shaped(shape=_WSD_DOWN[down], span=max(1, dd), cycles=cyc, floor=m)),
+        (dd - skip, Shaped(shape=_WSD_DOWN[down], span=max(1, dd), cycles=cyc, floor=m, shift=skip)),
         (0, _factor(m)),
     ])
 
@@ -242,17 +294,29 @@ def to_plan(data, *, steps=None, steps_per_epoch=None, source="") -> ImportResul
     kind = str(a["lr_scheduler_type"]).split(".")[-1].lower()
     if kind not in SCHEDULER_TYPES:
         raise PlanError("lr_scheduler_type", f"unknown SchedulerType {kind!r}; accepted: {', '.join(SCHEDULER_TYPES)}")
-    kw = dict(a["lr_scheduler_kwargs"] or {})
+    if kind == "greedy":  # refused for what it is, whatever GreedyLR keywords come with it
+        raise _greedy_refusal()
+    kw = scheduler_kwargs(a["lr_scheduler_kwargs"])
     for key in kw:
         if key not in KWARGS[kind]:
             raise PlanError(f"lr_scheduler_kwargs.{key}", f"{kind} takes no {key!r}; accepted: {', '.join(KWARGS[kind]) or 'none'}")
-    n = training_steps(a, steps_per_epoch)
+    try:
+        n = training_steps(a, steps_per_epoch)
+    except PlanError:
+        wsd_fixed = kind == "warmup_stable_decay" and kw.get("num_stable_steps") is not None
+        if not (kind in LENGTH_FREE or wsd_fixed) or _warmup_is_fraction(a):
+            raise
+        n = None  # get_scheduler does not use num_training_steps for these: the plan gets no horizon
     w = warmup_steps(a, n)
     lr = float(a["learning_rate"])
-    notes = [f"transformers {kind}: {n} training steps, {w} warmup steps, scheduler stepped after every update", *skipped]
+    length = f"{n} training steps" if n is not None else "no training length"
+    notes = [f"transformers {kind}: {length}, {w} warmup steps, scheduler stepped after every update", *skipped]
+    if n is None:
+        notes.append(f"no training length (max_steps, or num_train_epochs with batches_per_epoch): {kind} does not "
+                     "depend on it, so the plan has no horizon; give one to bound the curve")
     schedule = build(kind, kw, lr, w, n, notes)
     if float(a["weight_decay"]):
         notes.append("no-decay group by name patterns; nn.LayerNorm parameters with other names need no_decay selectors")
     plan = Plan(optimizer=_optimizer(a, notes), groups=_groups(a), scheduler=schedule,
-                horizon=Horizon(steps=int(steps or n), past="continue"))
+                horizon=Horizon(steps=int(steps or n) if (steps or n) else None, past="continue"))
     return ImportResult(plan=plan, exact=kind != "reduce_lr_on_plateau", notes=notes)

@@ -4,7 +4,8 @@ Read from the config's data (a ``.py`` config goes through :mod:`.pyconfig`, nev
 mmengine's semantics, as its Runner and ``ParamScheduler`` classes apply them:
 
 * every scheduler is active for ``begin ≤ step < end`` on its own clock (``end`` defaults
-  to ``train_cfg``'s max_epochs, or max_iters when ``by_epoch=False``); before ``begin``
+  to ``train_cfg``'s max_epochs, or max_iters when ``by_epoch=False``: max_epochs × S in an
+  EpochBasedTrainLoop; an IterBasedTrainLoop's max_epochs is 1); before ``begin``
   it leaves the lr alone, from ``end`` on the lr keeps its last value;
 * the schedulers are *chainable*: each step, every active one updates the current lr in
   turn. Multiplicative ones (Linear, Constant, Step, MultiStep, Exponential, and Cosine/Poly
@@ -25,11 +26,13 @@ mmengine's semantics, as its Runner and ``ParamScheduler`` classes apply them:
 
 Refused with the reason: ReduceOnPlateau, ``accumulative_counts > 1``, overlapping
 non-multiplicative schedulers, ``dwconv_decay_mult``/``flat_decay_mult``/``dcn_offset_lr_mult``
-(they need the model's layer types), optimizers lrbridge does not port.
+(they need the model's layer types), optimizers lrbridge does not port, arguments mmengine's
+classes reject (``_validate``) or divide by zero on (LinearLR ``start_factor=0``, ConstantLR ``factor=0``).
 """
 
 from __future__ import annotations
 
+import numbers
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -129,21 +132,28 @@ def _scheduler(cfg, i: int, loop: dict, spe: int | None) -> _Sched:
     if cfg.get("last_step", -1) != -1:
         raise PlanError(f"{where}.last_step", "resuming mid-run (last_step) is not a schedule; remove it")
     by_epoch = bool(cfg.get("by_epoch", True))
+    convert = bool(cfg.get("convert_to_iter_based", False))
     begin = cfg.get("begin", 0)
     end = cfg.get("end")
-    if end is None:  # the Runner's default: the train loop's length on the scheduler's clock
-        end = loop.get("max_epochs" if by_epoch else "max_iters") or INF
+    defaulted = end is None
+    if defaulted:  # the Runner's default: the train loop's length on the scheduler's clock
+        end = _default_end(loop, by_epoch, spe, where)
     kw = {k: v for k, v in cfg.items() if k in _FAMILY_KEYS[family]}
     if family == "quadratic" and end == INF:
         raise PlanError(f"{where}.end", f"{short(type_name)} needs an end (the warmup's length; mmdet raises without one)")
-    if not isinstance(begin, int) or not isinstance(end, int) or end <= begin:
-        raise PlanError(where, f"needs integer begin < end, got begin={begin!r}, end={end!r}")
-    epoch_clock = by_epoch
-    if by_epoch and cfg.get("convert_to_iter_based", False):
+    if by_epoch and convert:  # mmengine's build_iter_from_epoch: begin, end = int(begin·S), int(end·S)
         if not spe:
             raise PlanError("--steps-per-epoch", f"{where} converts epochs to iterations: give the iterations per epoch "
                                                  "(len(train_dataloader))")
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (begin, end)):
+            raise PlanError(where, f"needs numbers of epochs begin < end, got begin={begin!r}, end={end!r}")
         begin, end = int(begin * spe), (int(end * spe) if end != INF else INF)
+    if not isinstance(begin, int) or not isinstance(end, int) or end <= begin:
+        raise PlanError(where, f"needs integer begin < end, got begin={begin!r}, end={end!r}"
+                               + (f" (end not given: the train loop's {'max_epochs' if by_epoch else 'max_iters'})"
+                                  if defaulted else "") + "; mmengine raises ValueError")
+    epoch_clock = by_epoch
+    if by_epoch and convert:
         for key in ("T_max", "step_size", "total_steps"):
             if kw.get(key) is not None:
                 kw[key] = kw[key] * spe
@@ -151,12 +161,81 @@ def _scheduler(cfg, i: int, loop: dict, spe: int | None) -> _Sched:
             if key in kw:
                 kw[key] = [m * spe for m in kw[key]]
         epoch_clock = False
-    elif not by_epoch and cfg.get("convert_to_iter_based", False):
+    elif not by_epoch and convert:
         raise PlanError(f"{where}.convert_to_iter_based", "needs by_epoch=True (mmengine asserts it)")
     if epoch_clock and not loop.get("by_epoch", True):
         raise PlanError(f"{where}.by_epoch", "an epoch-based scheduler in an iteration-based train loop is never "
                                              "stepped by mmengine; set by_epoch=False")
-    return _Sched(family, param, begin, end, epoch_clock, kw, where, short(type_name))
+    sched = _Sched(family, param, begin, end, epoch_clock, kw, where, short(type_name))
+    _validate(sched)
+    return sched
+
+
+def _default_end(loop: dict, by_epoch: bool, spe: int | None, where: str) -> int:
+    """The ``end`` mmengine's Runner gives a scheduler without one: its train loop's max_epochs (``by_epoch``)
+    or max_iters, which an EpochBasedTrainLoop counts as max_epochs × len(train_dataloader) and an
+    IterBasedTrainLoop pairs with max_epochs = 1."""
+    if by_epoch:
+        return (loop["max_epochs"] or INF) if loop["by_epoch"] else 1
+    if not loop["by_epoch"]:
+        return loop["max_iters"] or INF
+    if not loop["max_epochs"]:
+        return INF
+    if not spe:
+        raise PlanError("--steps-per-epoch", f"{where} steps per iteration and has no end: mmengine ends it at the train "
+                                             "loop's max_iters = max_epochs × iterations per epoch; give the iterations "
+                                             "per epoch (len(train_dataloader)), or an end")
+    return int(loop["max_epochs"]) * spe
+
+
+_REQUIRED = {"multistep": ("milestones",), "step": ("step_size",), "exp": ("gamma",), "restart": ("periods",)}
+
+
+def _validate(s: _Sched) -> None:
+    """The arguments mmengine's scheduler classes reject (or crash on), refused here with mmengine's reason."""
+    kw, name, where = s.kw, s.type_name, s.where
+    for key in _REQUIRED.get(s.family, ()):
+        if kw.get(key) is None:
+            raise PlanError(f"{where}.{key}", f"{name} needs {key} (a required argument of mmengine's {name})")
+    for key in {"linear": ("start_factor", "end_factor"), "constant": ("factor",)}.get(s.family, ()):
+        if key in kw and not (isinstance(kw[key], (int, float)) and not isinstance(kw[key], bool) and 0 <= kw[key] <= 1):
+            raise PlanError(f"{where}.{key}", f"{key}={kw[key]!r}: mmengine's {name} needs a factor between 0 and 1 "
+                                              "(it raises ValueError)")
+    for key in ("T_max", "step_size", "total_steps", "milestones", "periods"):
+        values = kw.get(key)
+        for v in (values if isinstance(values, (list, tuple)) else () if values is None else (values,)):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not float(v).is_integer():
+                raise PlanError(f"{where}.{key}", f"{key} holds {v!r} (in steps, after any convert_to_iter_based): not a "
+                                                  "whole number of steps, which mmengine's integer step count compares "
+                                                  "with as given (a milestone 2.5 is never reached); give whole numbers")
+    span = s.end - s.begin
+    if s.family == "linear" and kw.get("start_factor", 1 / 3) == 0 and span > 1:
+        raise PlanError(f"{where}.start_factor", f"start_factor=0: mmengine's chainable {name} divides by "
+                                                 "start_factor·(end − begin − 1) at its second step (ZeroDivisionError), "
+                                                 "so this config never trains; use a small positive start_factor (1e-3)")
+    if s.family == "constant" and kw.get("factor", 1 / 3) == 0 and span > 1 and s.end != INF:
+        raise PlanError(f"{where}.factor", f"factor=0: mmengine's chainable {name} divides by the factor at its last "
+                                           "step (ZeroDivisionError), so this config never trains; use a small "
+                                           "positive factor")
+    if s.family == "step":
+        size = kw["step_size"]
+        if isinstance(size, bool) or not isinstance(size, (int, float)) or size <= 0:
+            raise PlanError(f"{where}.step_size", f"step_size={size!r}: needs a positive number of "
+                                                  f"{'epochs' if s.epoch_clock else 'steps'} (mmengine divides by it)")
+    if s.family == "onecycle":
+        total = kw.get("total_steps")
+        if total is not None and (isinstance(total, bool) or not isinstance(total, int) or total <= 0):
+            raise PlanError(f"{where}.total_steps", f"total_steps={total!r}: mmengine's {name} expects a positive "
+                                                    "integer (it raises ValueError); give one, or leave it out for "
+                                                    "end − begin")
+        pct = kw.get("pct_start", 0.3)
+        if not isinstance(pct, float) or not 0 <= pct <= 1:
+            raise PlanError(f"{where}.pct_start", f"pct_start={pct!r}: mmengine's {name} expects a float between 0 "
+                                                  "and 1 (it raises ValueError; 0.3, not 0 or 1 written as an int)")
+        strategy = kw.get("anneal_strategy", "cos")
+        if strategy not in ("cos", "linear"):
+            raise PlanError(f"{where}.anneal_strategy", f"anneal_strategy={strategy!r}: mmengine's {name} accepts "
+                                                        "'cos' or 'linear' (it raises ValueError)")
 
 
 def _stage(s: _Sched, base_value: float, incoming: float):
@@ -247,9 +326,7 @@ def _one_cycle(s: _Sched, base_value: float):
     if isinstance(eta_max, (list, tuple)):
         raise PlanError(f"{s.where}.eta_max", "a per-group list: give one eta_max (or one config per group)")
     total = kw.get("total_steps") or (s.end - s.begin)
-    pct = kw.get("pct_start", 0.3)
-    if not isinstance(pct, float):
-        raise PlanError(f"{s.where}.pct_start", "mmengine requires a float")
+    pct = kw.get("pct_start", 0.3)  # a float in [0, 1]: _validate checked it
     return OneCycle(
         total_steps=int(total), max_lr=float(eta_max), pct_start=pct, anneal_strategy=kw.get("anneal_strategy", "cos"),
         div_factor=float(kw.get("div_factor", 25.0)), final_div_factor=float(kw.get("final_div_factor", 1e4)),
@@ -274,7 +351,12 @@ def _chain(scheds: list[_Sched], base_value: float, spe: int | None, horizon: in
         lo, hi = ranges[i]
         chain_so_far = Chained(schedules=tuple(built)) if built else Constant()
         incoming = value_at(chain_so_far, lo, base_value)
-        stage, mult = _stage(s, base_value, incoming)
+        try:
+            stage, mult = _stage(s, base_value, incoming)
+        except PlanError as exc:  # an argument the schedule refuses: say which scheduler of the config it is
+            if exc.path.startswith("param_scheduler"):
+                raise
+            raise PlanError(f"{s.where}.{exc.path}" if exc.path else s.where, f"{s.type_name}: {exc.message}") from None
         mult_flags[i] = mult
         span = s.end - s.begin
         clock_horizon = None if horizon is None else (horizon if not s.epoch_clock else -(-horizon // spe))
@@ -420,6 +502,11 @@ def to_plan(data, *, steps=None, steps_per_epoch=None, source=""):
     spec = optimizer_spec(type_name, ocfg, "optim_wrapper.optimizer", notes=notes)
     groups = _groups(wrapper, spec.lr, ocfg.get("weight_decay"), notes)
     loop = _loop(data)
+    if steps_per_epoch is not None and (isinstance(steps_per_epoch, bool) or not isinstance(steps_per_epoch, numbers.Real)
+                                        or not float(steps_per_epoch).is_integer() or steps_per_epoch <= 0):
+        raise PlanError("--steps-per-epoch", f"needs a positive whole number of iterations per epoch "
+                                             f"(len(train_dataloader)), got {steps_per_epoch!r}; mmengine asserts "
+                                             "epoch_length > 0")
     spe = int(steps_per_epoch) if steps_per_epoch else None
     cfgs = data.get("param_scheduler") or []
     cfgs = [cfgs] if isinstance(cfgs, dict) else list(cfgs)
@@ -427,15 +514,24 @@ def to_plan(data, *, steps=None, steps_per_epoch=None, source=""):
     if any(s.epoch_clock for s in scheds) and not spe:
         raise PlanError("--steps-per-epoch", "epoch-based schedulers need the iterations per epoch (len(train_dataloader))")
     horizon = _horizon(loop, steps, spe)
-    if any(s.family == "onecycle" for s in scheds) and len(scheds) > 1:
-        raise PlanError("param_scheduler", "OneCycleLR rewrites the groups' initial lr that the other schedulers start "
-                                           "from; use it alone")
+    for param in ("lr", "momentum", "weight_decay"):  # schedulers of another parameter never read it
+        same = [s for s in scheds if s.param == param]
+        if len(same) > 1 and any(s.family == "onecycle" for s in same):
+            raise PlanError("param_scheduler", f"OneCycle rewrites the groups' initial {param} that the other {param} "
+                                               "schedulers start from; use it alone on that parameter")
     lr_scheds = [s for s in scheds if s.param == "lr"]
     mom_scheds = [s for s in scheds if s.param == "momentum"]
     schedules = [_chain(lr_scheds, base, spe, horizon) for _, base in groups]
     hparams = [{} for _ in groups]
     if mom_scheds:
         key = spec.cycled_hparam
+        generic = [s for s in mom_scheds if s.type_name.endswith("ParamScheduler")]
+        if key == "beta1" and generic:  # only the *Momentum classes map momentum to betas[0]
+            raise PlanError(f"{generic[0].where}.param_name", f"{generic[0].type_name}(param_name='momentum') on "
+                                                              f"{spec.name}, whose param groups have betas and no "
+                                                              "'momentum' (mmengine raises KeyError: 'momentum'); use "
+                                                              f"{generic[0].type_name[:-len('ParamScheduler')]}Momentum, "
+                                                              "which schedules betas[0]")
         m0 = spec.resolved().get("betas", [0.9])[0] if key == "beta1" else spec.resolved().get("momentum", 0.0)
         if key == "momentum" and "momentum" not in spec.resolved():
             raise PlanError(mom_scheds[0].where, f"{spec.name} has no momentum to schedule")

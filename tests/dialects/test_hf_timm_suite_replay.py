@@ -34,7 +34,6 @@ import importlib
 import importlib.util
 import json
 import math
-import sys
 import types
 import warnings
 
@@ -310,26 +309,10 @@ def test_hf_kwargs_string_that_is_not_json_is_a_clear_error():
 # --------------------------------------------------------------------------------------------
 
 
-def _timm_scheduler():
-    """timm's real ``timm.scheduler`` (``import timm`` needs torchvision, which CPU torch cannot load here:
-    the subpackage is loaded on its own when the top-level import fails; see test_timm.py)."""
-    try:
-        return importlib.import_module("timm.scheduler")
-    except (ImportError, RuntimeError):
-        for name in [m for m in sys.modules if m == "timm" or m.startswith("timm.")]:
-            del sys.modules[name]
-    spec = importlib.util.find_spec("timm")
-    parent = types.ModuleType("timm")
-    parent.__path__ = list(spec.submodule_search_locations)
-    sys.modules["timm"] = parent
-    try:
-        return importlib.import_module("timm.scheduler")
-    finally:
-        for name in [m for m in sys.modules if m == "timm" or m.startswith("timm.")]:
-            del sys.modules[name]
-
-
-timm_scheduler = _timm_scheduler() if importlib.util.find_spec("timm") is not None else None
+if importlib.util.find_spec("timm") is not None:
+    from test_timm import timm_scheduler  # noqa: E402  (timm.scheduler loaded without torchvision, shared)
+else:
+    timm_scheduler = None
 needs_timm = pytest.mark.skipif(timm_scheduler is None, reason="timm is not installed")
 
 #: train.py's argparse defaults for the schedule keys (an args.yaml holds them all)

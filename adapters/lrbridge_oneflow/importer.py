@@ -236,12 +236,25 @@ def _param_names(optimizer, model) -> list[list[str]] | None:
     return [[by_id[id(p)] for p in pg.parameters if id(p) in by_id] for pg in optimizer.param_groups]
 
 
+def _graph_model(g, flow, notes: list):
+    """The module an nn.Graph holds (``self.model = model``), which names its parameters; None (placeholder
+    selectors) when it holds several, said in a note."""
+    modules = [block.to(flow.nn.Module) for block in g._blocks.values()]  # noqa: SLF001 - no public accessor
+    if len(modules) == 1:
+        return modules[0]
+    if modules:
+        notes.append(f"the nn.Graph holds {len(modules)} modules: pass model= to name the parameters "
+                     "(groups select placeholders group<i>.*)")
+    return None
+
+
 def from_oneflow(obj, *, model=None, steps: int | None = None, graph: bool | None = None) -> ImportResult:
     """Import a OneFlow scheduler, optimizer or nn.Graph (with its optimizer and lr_sch) as a plan.
 
     ``graph``: whether the scheduler runs in nn.Graph (lr_scale applies, the kernel's
     sequential clock); default True for an nn.Graph, else False (eager ignores lr_scale).
-    ``model``: names the parameters (exact selectors). ``steps``: the optimizer steps a run applies
+    ``model``: names the parameters (exact selectors; an nn.Graph's own module when it holds one).
+    ``steps``: the optimizer steps a run applies
     (the plan's horizon; a LambdaLR is sampled into a table over them).
     """
     from .live import PlanLR, flow
@@ -254,6 +267,8 @@ def from_oneflow(obj, *, model=None, steps: int | None = None, graph: bool | Non
             raise PlanError("graph", f"the nn.Graph has {len(opts)} optimizers; import each optimizer with its scheduler")
         optimizer, sched = opts[0]["optim"], opts[0].get("lr_sch")  # Graph.add_optimizer records plain dicts
         graph = True if graph is None else graph
+        if model is None:
+            model = _graph_model(obj, flow, notes)
     elif hasattr(obj, "param_groups"):
         optimizer = obj
     else:

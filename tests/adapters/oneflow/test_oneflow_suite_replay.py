@@ -445,6 +445,7 @@ def test_an_nn_graph_built_as_oneflows_graph_test_imports_as_its_graph_curve(rep
     the nn.Graph itself: its plan is the curve that nn.Graph applies (<= 1 ulp)."""
     r = _ok("graph entry", replay["entries"]["graph_constant_warmup_prefix_cosine_decay"])
     assert r["exact"]
+    assert [g["params"] for g in r["plan"]["groups"]] == [["param"]]  # named by the module the graph holds
     native_graph = _measured(replay, ("g_constant_warmup_prefix_cosine_decay", "native-graph"))
     c = compare(native_graph, evaluate(plan_from_dict(r["plan"]), 20), metric="ulp", tolerance=1)
     assert c.ok, str(c)

@@ -12,6 +12,11 @@ and ``LRMultiplier``, fvcore.common.param_scheduler):
   here with the same float arithmetic, so they land on the steps fvcore switches at;
 * ``WarmupParamScheduler`` ramps from ``warmup_factor·s(0)`` to ``s(warmup_length)`` (to
   ``s(0)`` with ``rescale_interval``, the main schedule then restarting after the warmup);
+* ``CompositeParamScheduler`` (any nesting): stage i from the first k with ``where + 1e-6 >
+  running_total[i − 1]``, seeing ``where`` (fixed) or ``(where − start_i)/length_i`` (rescaled) in
+  fvcore's float arithmetic; a sequential plan (global clock, rescaled stages shifted to their switch
+  step). Continuous schedules on a rescaled interval need where = 0 on a whole step and a whole span;
+  Linear and the step schedules port at any max_iter;
 * yacs ``SOLVER``: WarmupMultiStepLR (STEPS > MAX_ITER dropped, as detectron2 does),
   WarmupCosineLR (ends at BASE_LR_END), WarmupStepWithFixedGammaLR (NUM_DECAYS), and the
   DeepLab project's WarmupPolyLR (a torch LRScheduler: base·warmup(k)·(1 − k/M)^POLY_LR_POWER,
@@ -135,16 +140,61 @@ def _index_switches(count: int, m: int, index, start: int = 0) -> list[int]:
 
 
 def _piecewise(values, switches, where: str):
-    if any(b <= a for a, b in zip(switches, switches[1:])):
-        raise PlanError(where, "two of its boundaries fall on the same step at this max_iter")
-    return Piecewise(boundaries=tuple(switches), values=tuple(float(v) for v in values), relative=True)
+    """values[i] from switches[i − 1] on; where several switches fall on one step (or on step 0), fvcore
+    jumps past the values between them, which then never apply: they are left out."""
+    bounds, vals = [], [float(values[0])]
+    for at, value in zip(switches, values[1:]):
+        if at <= (bounds[-1] if bounds else 0):
+            vals[-1] = float(value)
+        else:
+            bounds.append(at)
+            vals.append(float(value))
+    return Piecewise(boundaries=tuple(bounds), values=tuple(vals), relative=True)
+
+
+_MISSING = object()
+
+
+def _num(node: dict, key: str, where: str, default=_MISSING) -> float:
+    """A number argument of an fvcore scheduler call, or one line naming it."""
+    value = node.get(key, default)
+    name = short(target_name(node.get("_target_")) or "") or "the scheduler"
+    if value is _MISSING:
+        raise PlanError(f"{where}.{key}", f"{name} needs {key} (fvcore raises TypeError)")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise PlanError(f"{where}.{key}", f"{name}'s {key} must be a number, got {value!r}")
+    return float(value)
+
+
+def _numbers(node: dict, key: str, where: str) -> list:
+    """A non-empty list of numbers (fvcore's ``values``), or one line naming it."""
+    value = node.get(key)
+    if not isinstance(value, (list, tuple)) or not value or any(
+            isinstance(v, bool) or not isinstance(v, (int, float)) for v in value):
+        raise PlanError(f"{where}.{key}", f"must be a non-empty list of numbers (fvcore raises ValueError), got {value!r}")
+    return list(value)
+
+
+def _span(clock, m: int, where: str, name: str) -> int:
+    """The whole number of steps over which a continuous scheduler's ``where`` runs 0 → 1, its IR on k − off.
+
+    The IR evaluates (k − off)/span: exact when fvcore's where is 0 at step ``off`` and span is whole.
+    """
+    frac, off, span = clock
+    if abs(frac(off)) > 1e-9 or abs(span - round(span)) > 1e-9 * max(1.0, span) or round(span) < 1:
+        raise PlanError(where, f"{name} runs over {span!r} steps from where = {frac(off)!r} at step {off} "
+                               f"(max_iter={m}): a continuous fvcore schedule ports only entered at where = 0 on a "
+                               "whole step and over a whole number of steps; choose max_iter so that lengths × "
+                               "max_iter (and warmup_length × max_iter) are whole")
+    return int(round(span))
 
 
 def _fvcore(node: dict, m: int, clock, where: str, base: float):
     """(IR, defined past max_iter?) of an fvcore ParamScheduler run at ``where = frac(k)``.
 
     ``clock`` is (frac, off, span): fvcore's own float computation of the fraction it
-    sees at step k, and the steps [off, off + span) it covers (the IR runs on k − off).
+    sees at step k, the step ``off`` where it is 0 (the IR runs on k − off) and the number
+    of steps over which it runs to 1 (a float; continuous schedules need it whole).
     """
     if not isinstance(node, dict):
         raise PlanError(where, f"expected an fvcore scheduler call, got {node!r}")
@@ -152,52 +202,162 @@ def _fvcore(node: dict, m: int, clock, where: str, base: float):
     frac, off, span = clock
 
     if name == "MultiStepParamScheduler":
-        if node.get("num_updates") is None and node.get("milestones") is None:
-            raise PlanError(where, "MultiStepParamScheduler needs num_updates or milestones")
-        values, n, marks = _multistep_values(node)
-        if any(x >= n for x in marks):
-            raise PlanError(where, f"milestones must be below num_updates={n} (fvcore raises)")
+        values, n, marks = _multistep_values(node, where)
         switches = [_first_step(lambda k, x=x: int((frac(k) + EPS) * n) >= x, off, 4 * m + 8) - off for x in marks]
         return _piecewise(values, switches, where), False  # fvcore raises past where = 1
     if name in ("StepParamScheduler", "StepWithFixedGammaParamScheduler"):
-        values = _step_values(name, node)
+        values = _step_values(name, node, where)
         count = len(values)
         switches = _index_switches(count - 1, m, lambda k: int((frac(k) + EPS) * count), off)
         return _piecewise(values, [s - off for s in switches], where), False  # index past the list
+    if name == "CompositeParamScheduler":
+        return _composite(node, m, clock, where, base)
     if name == "CosineParamScheduler":
-        s, e = float(node["start_value"]), float(node["end_value"])
-        cos = CosineAnnealing(T_max=int(span), eta_min=base * e)  # b·e + (b·s − b·e)·(1 + cos(π·where))/2
+        s, e = _num(node, "start_value", where), _num(node, "end_value", where)
+        cos = CosineAnnealing(T_max=_span(clock, m, where, name), eta_min=base * e)  # b·e + (b·s − b·e)·(1 + cos(π·where))/2
         return (cos if s == 1.0 else Chained(schedules=(constant_factor(s), cos))), True
     if name == "LinearParamScheduler":
-        s, e = float(node["start_value"]), float(node["end_value"])
-        return LinearRamp(start_factor=s, end_factor=e, total_iters=int(span)), False
+        s, e = _num(node, "start_value", where), _num(node, "end_value", where)
+        if abs(frac(off)) <= 1e-9 and abs(span - round(span)) <= 1e-9 * max(1.0, span) and round(span) >= 1:
+            return LinearRamp(start_factor=s, end_factor=e, total_iters=int(round(span))), False
+        # a rescaled interval of a fractional number of steps, or entered past where = 0: the same line
+        # through fvcore's values at the stage's first step and at its last step with where ≤ 1
+        cut = _first_step(lambda j: frac(off + j) > 1.0, 1, 4 * m + 8) - 1
+        first, last = (e * frac(off + j) + s * (1 - frac(off + j)) for j in (0, max(cut, 0)))
+        if min(first, last) < 0:
+            raise PlanError(where, f"{name} gives a negative value ({min(first, last)!r}) where this max_iter "
+                                   f"({m}) enters it at where = {frac(off)!r}")
+        if cut < 1:
+            return constant_factor(first), False
+        return LinearRamp(start_factor=first, end_factor=last, total_iters=cut), False
     if name == "ConstantParamScheduler":
-        return constant_factor(float(node["value"])), False  # fvcore raises at where ≥ 1
+        return constant_factor(_num(node, "value", where)), False  # fvcore raises at where ≥ 1
     if name == "ExponentialParamScheduler":
-        return Chained(schedules=(constant_factor(float(node["start_value"])),
-                                  Exponential(gamma=float(node["decay"]), decay_steps=int(span)))), True
+        start, decay = _num(node, "start_value", where), _num(node, "decay", where)
+        return Chained(schedules=(constant_factor(start),
+                                  Exponential(gamma=decay, decay_steps=_span(clock, m, where, name)))), True
     if name == "PolynomialDecayParamScheduler":
-        return Chained(schedules=(constant_factor(float(node["base_value"])),
-                                  Polynomial(total_iters=int(span), power=float(node["power"])))), False
+        b0, power = _num(node, "base_value", where), _num(node, "power", where)
+        return Chained(schedules=(constant_factor(b0),
+                                  Polynomial(total_iters=_span(clock, m, where, name), power=power))), False
     raise PlanError(where, f"fvcore scheduler {name or node.get('_target_')!r} is not ported; ported: MultiStep, Step, "
-                           "StepWithFixedGamma, Cosine, Linear, Constant, Exponential, PolynomialDecay (and WarmupParamScheduler)")
+                           "StepWithFixedGamma, Cosine, Linear, Constant, Exponential, PolynomialDecay, Composite "
+                           "(and WarmupParamScheduler)")
 
 
-def _multistep_values(node: dict):
-    """fvcore MultiStepParamScheduler's (values, num_updates, milestones), its defaults filled in as it does."""
-    values, n, marks = list(node["values"]), node.get("num_updates"), node.get("milestones")
+def _composite_parts(node: dict, where: str):
+    """fvcore CompositeParamScheduler's (schedulers, lengths, interval_scaling, running totals), checked as its
+    constructor does (the last length stretched so that they sum to 1) and its ``__call__`` needs."""
+    scheds, lengths, scaling = node.get("schedulers"), node.get("lengths"), node.get("interval_scaling")
+    if not isinstance(scheds, (list, tuple)) or not scheds:
+        raise PlanError(f"{where}.schedulers", "CompositeParamScheduler needs a non-empty list of schedulers")
+    if not isinstance(lengths, (list, tuple)) or len(lengths) != len(scheds):
+        raise PlanError(f"{where}.lengths", f"needs one length per scheduler ({len(scheds)}), got {lengths!r} "
+                                            "(fvcore raises ValueError)")
+    lengths = [_num({"lengths": x}, "lengths", where) for x in lengths]
+    if abs(sum(lengths) - 1.0) >= 1e-3:
+        raise PlanError(f"{where}.lengths", f"the sum of lengths must be 1, got {sum(lengths)!r} (fvcore raises ValueError)")
+    if sum(lengths) != 1.0:
+        lengths[-1] = 1.0 - sum(lengths[:-1])  # as fvcore does
+    if any(x <= 0 for x in lengths):
+        raise PlanError(f"{where}.lengths", f"every length must be positive, got {lengths!r} (fvcore divides by it)")
+    if not isinstance(scaling, (list, tuple)) or any(x not in ("rescaled", "fixed") for x in scaling):
+        raise PlanError(f"{where}.interval_scaling", f"each entry is 'rescaled' or 'fixed', got {scaling!r} "
+                                                     "(fvcore raises ValueError)")
+    if len(scaling) != len(scheds):
+        raise PlanError(f"{where}.interval_scaling", f"needs one entry per scheduler ({len(scheds)}), got {len(scaling)} "
+                                                     "(fvcore fails at the first stage without one)")
+    totals, running = [], 0.0
+    for x in lengths:
+        running += x
+        totals.append(running)
+    return list(scheds), lengths, list(scaling), totals
+
+
+def _composite(node: dict, m: int, clock, where: str, base: float):
+    """fvcore CompositeParamScheduler at ``where = frac(k)``: stage i from the first step with
+    ``where + 1e-6 > running_total[i − 1]``; a 'fixed' stage sees the composite's where, a 'rescaled' one
+    ``(where − start_i) / length_i`` (start_i = running_total_i − length_i), as fvcore computes them.
+
+    A sequential plan with a global clock; a rescaled stage's IR is shifted to start at its switch step.
+    """
+    frac, off, span = clock
+    scheds, lengths, scaling, totals = _composite_parts(node, where)
+    n = len(scheds)
+    switches = [_first_step(lambda k, t=t: frac(k) + EPS > t, off, 4 * m + 8) - off for t in totals[:-1]]
+    starts = [0, *switches]
+    ends = [*switches, None]
+    stages, marks, cont = [], [], False
+    for i in range(n):
+        if ends[i] is not None and ends[i] <= starts[i]:
+            continue  # never active at this max_iter (fvcore's epsilon skips it)
+        sub = f"{where}.schedulers[{i}]"
+        if scaling[i] == "fixed":
+            ir, cont = _fvcore(scheds[i], m, clock, sub, base)
+        else:
+            begin = totals[i] - lengths[i]
+            shift = starts[i]
+            ir, cont = _fvcore(scheds[i], m, (lambda k, b=begin, L=lengths[i]: (frac(k) - b) / L, off + shift,
+                                              span * lengths[i]), sub, base)
+            if shift:  # the stage's IR runs on k − shift inside the global clock
+                ir = Sequential(stages=(Constant(), ir), milestones=(shift,), clock="restart")
+        if stages:
+            marks.append(starts[i])
+        stages.append(ir)
+    if len(stages) == 1:
+        return stages[0], cont
+    return Sequential(stages=tuple(stages), milestones=tuple(marks), clock="global"), cont
+
+
+def _multistep_values(node: dict, where: str = "lr_multiplier"):
+    """fvcore MultiStepParamScheduler's (values, num_updates, milestones), its defaults filled in and its
+    arguments checked as its constructor does."""
+    values = _numbers(node, "values", where)
+    n, marks = node.get("num_updates"), node.get("milestones")
+    if n is None and marks is None:
+        raise PlanError(where, "MultiStepParamScheduler needs num_updates or milestones")
+    if n is not None:
+        n = _num(node, "num_updates", where)
     if marks is None:
         width = math.ceil(n / float(len(values)))
         marks = [width * (i + 1) for i in range(len(values) - 1)]
+    else:
+        want = len(values) - int(n is not None)
+        if not isinstance(marks, (list, tuple)) or len(marks) != want or any(
+                isinstance(x, bool) or not isinstance(x, (int, float)) for x in marks):
+            raise PlanError(f"{where}.milestones", f"MultiStepParamScheduler with {len(values)} values"
+                                                   f"{' and num_updates' if n is not None else ''} needs a list of "
+                                                   f"{want} milestones, got {marks!r} (fvcore raises ValueError)")
     if n is None:
         n, marks = marks[-1], marks[:-1]
+    if n < len(values):
+        raise PlanError(f"{where}.num_updates", f"must be at least the number of values ({len(values)}), got {n!r} "
+                                                "(fvcore raises ValueError)")
+    previous = 0
+    for x in marks:
+        if x >= n:
+            raise PlanError(f"{where}.milestones", f"milestones must be below num_updates={n!r}, got {x!r} (fvcore raises)")
+        if x <= previous:
+            raise PlanError(f"{where}.milestones", f"must be positive and strictly increasing, got {list(marks)!r} "
+                                                   "(fvcore raises ValueError)")
+        previous = x
     return values, n, list(marks)
 
 
-def _step_values(name: str, node: dict) -> list:
-    """The value list of fvcore's StepParamScheduler, or the one StepWithFixedGammaParamScheduler builds."""
+def _step_values(name: str, node: dict, where: str = "lr_multiplier") -> list:
+    """The value list of fvcore's StepParamScheduler, or the one StepWithFixedGammaParamScheduler builds
+    (arguments checked as their constructors do)."""
     if name == "StepParamScheduler":
-        return list(node["values"])
+        if _num(node, "num_updates", where) <= 0:
+            raise PlanError(f"{where}.num_updates", f"must be positive, got {node['num_updates']!r} (fvcore raises ValueError)")
+        return _numbers(node, "values", where)
+    for key in ("base_value", "gamma"):
+        if _num(node, key, where) <= 0:
+            raise PlanError(f"{where}.{key}", f"must be positive, got {node[key]!r} (fvcore raises ValueError)")
+    for key in ("num_decays", "num_updates"):
+        value = node.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise PlanError(f"{where}.{key}", f"must be a positive whole number, got {value!r} (fvcore raises ValueError)")
     values = [float(node["base_value"])]
     for _ in range(int(node["num_decays"])):
         values.append(values[-1] * float(node["gamma"]))
@@ -213,6 +373,12 @@ def _fvcore_at(node: dict, where: float) -> float:
     if name in ("StepParamScheduler", "StepWithFixedGammaParamScheduler"):
         values = _step_values(name, node)
         return float(values[int((where + EPS) * len(values))])
+    if name == "CompositeParamScheduler":
+        scheds, lengths, scaling, totals = _composite_parts(node, "lr_multiplier.scheduler")
+        i = 0
+        while where + EPS > totals[i] and i < len(scheds) - 1:
+            i += 1
+        return _fvcore_at(scheds[i], where if scaling[i] == "fixed" else (where - (totals[i] - lengths[i])) / lengths[i])
     if name == "CosineParamScheduler":
         s, e = float(node["start_value"]), float(node["end_value"])
         return e + 0.5 * (s - e) * (1 + math.cos(math.pi * where))
@@ -257,7 +423,7 @@ def _multiplier(node: dict, m: int, base: float, where: str):
     if node.get("_target_") == "WarmupPolyLR":
         return _warmup_poly(node, m, where)
     if short(target_name(node.get("_target_")) or "") != "WarmupParamScheduler":
-        return _fvcore(node, m, (lambda k: k / m, 0, m), where, base)
+        return _fvcore(node, m, (lambda k: k / m, 0, float(m)), where, base)
     factor = float(node.get("warmup_factor"))
     length = float(node.get("warmup_length"))
     method = node.get("warmup_method", "linear")
@@ -268,15 +434,21 @@ def _multiplier(node: dict, m: int, base: float, where: str):
     k0 = _first_step(lambda k: k / m + EPS > length, 0, m + 1)
     inner = node["scheduler"]
     whole = k0 == 0 or abs(length * m - k0) <= 1e-9 * k0
-    if rescale:  # CompositeParamScheduler's rescaled interval, in its own float arithmetic
-        if not whole:
-            raise PlanError(f"{where}.warmup_length", f"rescale_interval with a warmup of {length * m!r} steps (not "
-                                                      "a whole number): the main schedule's clock has no integer offset")
+    if rescale:  # CompositeParamScheduler's rescaled interval, in its own float arithmetic; the main schedule's
+        # IR runs from k0 on (continuous schedules check that their where is 0 there: a whole warmup)
         rest = 1 - length
         start = (length + rest) - rest
-        main, cont = _fvcore(inner, m, (lambda k: (k / m - start) / rest, k0, m - k0), f"{where}.scheduler", base)
+        if k0 >= m:  # the warmup fills max_iter (warmup_length 1: WARMUP_ITERS ≥ MAX_ITER); fvcore divides by 0 past it
+            _fvcore_at(inner, 0.0)  # (its arguments checked all the same)
+            main, cont = constant_factor(1.0), False
+        elif rest <= 0:
+            raise PlanError(f"{where}.warmup_length", f"rescale_interval with warmup_length {length!r}: fvcore's main "
+                                                      f"schedule gets an interval of length {rest!r} and divides by it "
+                                                      f"from step {k0} of max_iter={m} on")
+        else:
+            main, cont = _fvcore(inner, m, (lambda k: (k / m - start) / rest, k0, rest * m), f"{where}.scheduler", base)
     else:
-        main, cont = _fvcore(inner, m, (lambda k: k / m, 0, m), f"{where}.scheduler", base)
+        main, cont = _fvcore(inner, m, (lambda k: k / m, 0, float(m)), f"{where}.scheduler", base)
     if not k0:
         return main, cont
     s0 = _fvcore_at(inner, 0.0)

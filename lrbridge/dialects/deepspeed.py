@@ -10,9 +10,10 @@ LRRangeTest. The engine calls ``scheduler.step()`` after every optimizer update
 (gradient-accumulation boundary), and each scheduler sets an lr when it is built, so
 update k applies ``get_lr()`` at ``last_batch_iteration = k − 1``: the first two
 updates share the warmup's first value (WarmupCosineLR: the first runs at lr 0).
-Warmups are logarithmic unless ``warmup_type: linear``; ``warmup_num_steps`` below 2
-counts as 2. Values are scalars (one for every group); ``"auto"`` (filled in by the
-HF Trainer integration) must be replaced by numbers first.
+Warmups are logarithmic unless ``warmup_type: linear``; ``warmup_num_steps`` (an int ≥ 1,
+as DeepSpeed requires) below 2 counts as 2. OneCycle's second half may be 0. Values are
+scalars (one for every group); ``"auto"`` (filled in by the HF Trainer integration, in
+``scheduler.params`` or ``optimizer.params``) must be replaced by numbers first.
 """
 
 from __future__ import annotations
@@ -64,7 +65,9 @@ def _params(kind: str, given: dict) -> dict:
         path = f"scheduler.params.{key}"
         if key == "last_batch_iteration":
             if value != -1:
-                raise PlanError(path, "a resumed scheduler (last_batch_iteration ≠ -1) is not mapped; start from -1")
+                raise PlanError(path, f"a resumed scheduler ({value!r}) is not mapped: leave it out (or -1) and "
+                                "resume the plan at update last_batch_iteration + 1 (lrbridge resume --format "
+                                "deepspeed; docs/resume.md)")
             continue
         if key not in accepted:
             raise PlanError(path, f"unknown parameter of DeepSpeed {kind}; accepted: {', '.join(accepted)}")
@@ -76,25 +79,32 @@ def _params(kind: str, given: dict) -> dict:
     return out
 
 
+def _whole(p: dict, key: str, low: int, why: str) -> int:
+    """``p[key]`` as DeepSpeed requires it: an integer ≥ ``low`` (``why``: what DeepSpeed does otherwise)."""
+    value = p[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise PlanError(f"scheduler.params.{key}", f"must be a whole number ≥ {low} ({why}), got {value!r}")
+    return value
+
+
 def _optimizer(cfg, notes: list) -> OptimizerSpec:
     if not cfg:
         return OptimizerSpec(name="adamw", lr=0.001)
     kind = str(cfg.get("type", "")).lower()
     params = dict(cfg.get("params") or {})
+    for key, value in sorted(params.items(), key=lambda kv: kv[0] != "lr"):  # lr first: the one HF always fills
+        if value == "auto" and (key == "lr" or kind in OPTIMIZERS):
+            raise PlanError(f"optimizer.params.{key}", "'auto' is filled in by the HF Trainer at run time; write the number")
     name = OPTIMIZERS.get(kind)
     if name is None:  # Lamb, OneBitAdam, OneBitLamb, ZeroOneAdam, ...
         if not kind:
             raise PlanError("optimizer.type", "give the optimizer's type (e.g. AdamW, Lamb)")
-        if params.get("lr") == "auto":
-            raise PlanError("optimizer.params.lr", "'auto' is filled in by the HF Trainer at run time; write the number")
         rest = {k: v for k, v in params.items() if k != "lr" and v != "auto"}
         return external_spec(str(cfg.get("type")), params.get("lr", 0.001), rest, "optimizer.params", notes)
     if kind == "adam" and params.get("adam_w_mode") is False:
         name = "adam"
     hp = {k: (tuple(v) if isinstance(v, list) else v) for k, v in params.items() if k in OPTIMIZER_HPARAMS[name]}
     lr = params.get("lr", 0.001)
-    if lr == "auto":
-        raise PlanError("optimizer.params.lr", "'auto' is filled in by the HF Trainer at run time; write the number")
     return OptimizerSpec(name=name, lr=float(lr), hparams=hp)
 
 
@@ -132,6 +142,19 @@ def _required(p: dict, key: str, kind: str):
     return p[key]
 
 
+#: why ``warmup_num_steps`` must be a positive int (deepspeed/runtime/lr_schedules.py checks isinstance(·, int))
+WARMUP_STEPS_WHY = "DeepSpeed raises ValueError otherwise; 1 counts as 2"
+
+
+def _total(p: dict, kind: str) -> int:
+    """``total_num_steps``: DeepSpeed computes with it as given (10.0 works as 10); a fraction is not mapped."""
+    value = _required(p, "total_num_steps", kind)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not float(value).is_integer() or value < 0:
+        raise PlanError("scheduler.params.total_num_steps",
+                        f"must be a whole number of optimizer updates ≥ 0, got {value!r}")
+    return int(value)
+
+
 def build(kind: str, p: dict, base_lr: float, notes: list[str]):
     """(schedule on optimizer updates, the groups' base lr, hparam schedules)."""
     if kind in ("WarmupLR", "WarmupDecayLR"):
@@ -139,18 +162,18 @@ def build(kind: str, p: dict, base_lr: float, notes: list[str]):
         low = float(p["warmup_min_lr"])
         if top <= 0:
             raise PlanError("scheduler.params.warmup_max_lr", "must be positive (the lr the warmup reaches)")
-        w = max(2, int(p["warmup_num_steps"]))
+        w = max(2, _whole(p, "warmup_num_steps", 1, WARMUP_STEPS_WHY))
         warm = _warm(_warmup_type(p["warmup_type"], notes), w, low / top)
         if kind == "WarmupLR":
             return _one_late(warm), top, {}
-        total = int(_required(p, "total_num_steps", kind))
+        total = _total(p, kind)
         span = total - w
         decay = (Shaped(shape="remaining", span=span, floor=low / top) if span >= 1
                  else LinearRamp(start_factor=low / top, end_factor=low / top, total_iters=0))
         return _one_late(Sequential(stages=(warm, decay), milestones=(w,), clock="restart")), top, {}
     if kind == "WarmupCosineLR":
-        total = int(_required(p, "total_num_steps", kind))
-        w = max(2, int(p["warmup_num_steps"]))
+        total = _total(p, kind)
+        w = max(2, _whole(p, "warmup_num_steps", 1, WARMUP_STEPS_WHY))
         warm = _warm(_warmup_type(p["warmup_type"], notes), w, float(p["warmup_min_ratio"]))
         cos = Shaped(shape="cosine", span=max(1, total - w), cycles=0.5, floor=float(p["cos_min_ratio"]), shift=1, clamp=True)
         notes.append("WarmupCosineLR sets lr 0 when built: the first update runs at lr 0")
@@ -158,7 +181,8 @@ def build(kind: str, p: dict, base_lr: float, notes: list[str]):
     if kind == "OneCycle":
         return _one_cycle(p, notes)
     # LRRangeTest: update k applies min_lr·(1 + rate·(k / step_size)), staircase ⌊·⌋
-    return (LinearGrowth(rate=float(p["lr_range_test_step_rate"]), step_size=int(p["lr_range_test_step_size"]),
+    step_size = _whole(p, "lr_range_test_step_size", 1, "DeepSpeed raises ValueError otherwise")
+    return (LinearGrowth(rate=float(p["lr_range_test_step_rate"]), step_size=step_size,
                          staircase=bool(p["lr_range_test_staircase"])), float(p["lr_range_test_min_lr"]), {})
 
 
@@ -166,9 +190,14 @@ def build(kind: str, p: dict, base_lr: float, notes: list[str]):
 MAX_STAIRS = 100_000
 
 
-def _stair_count(value, key: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or int(value) != value:
+def _stair_count(value, key: str, notes: list[str]) -> int:
+    """A stair count: DeepSpeed quantises only when it is > 0, so a negative one (the -1 that DeepSpeed's
+    own get_config_from_args writes for an unset flag) is a continuous half, as 0 is."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not float(value).is_integer():
         raise PlanError(f"scheduler.params.{key}", f"must be a whole number ≥ 0, got {value!r}")
+    if value < 0:
+        notes.append(f"{key} {value!r} < 0: no stairs in that half, as DeepSpeed reads it (write 0)")
+        return 0
     return int(value)
 
 
@@ -197,47 +226,62 @@ def _cycle(up: int, down: int, stairs: tuple[int, int], continuous, value):
     without stairs is the continuous triangle ``continuous``. ``value(scale)`` is the lr (or
     momentum) DeepSpeed computes from the scale, in its own operation order."""
     s1, s2 = stairs
-    if not s1 and not s2:
+    if not s1 and (not s2 or not down):
         return continuous
     total = up + down
     rise = continuous if not s1 else _staircase(lambda k: (k * s1) // up, s1, 0, up,
                                                 (-(-j * up // s1) for j in range(1, s1 + 1)), value, "cycle_first_stair_count")
+    if not down:  # no falling half: only steps 0..up − 1 are read (the cycle's end, update up, is the decay's start)
+        return rise
     fall = continuous if not s2 else _staircase(lambda k: ((total - k) * s2) // down, s2, up + 1, total,
                                                 (total - -(-(j + 1) * down // s2) + 1 for j in range(s2)), value,
                                                 "cycle_second_stair_count")
     return Sequential(stages=(rise, fall), milestones=(up + 1,), clock="global")
 
 
+def _phase(value, key: str, low: int) -> int:
+    """A OneCycle length: DeepSpeed needs the first half ≥ 1 and the second ≥ 0 (ValueError otherwise), and
+    decay_step_size ≥ 0; fractional lengths (DeepSpeed computes with floats) are not mapped."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not float(value).is_integer() or value < low:
+        what = ("OneCycle's half cycles must be whole numbers of steps (the first ≥ 1, the second ≥ 0)"
+                if key.startswith("cycle_") else f"must be a whole number of steps ≥ {low} (0: no decay)")
+        raise PlanError(f"scheduler.params.{key}", f"{what}, got {value!r}")
+    return int(value)
+
+
 def _one_cycle(p: dict, notes: list[str]):
     lo, hi = float(_required(p, "cycle_min_lr", "OneCycle")), float(_required(p, "cycle_max_lr", "OneCycle"))
-    up = p["cycle_first_step_size"]
-    down = p["cycle_second_step_size"] if p["cycle_second_step_size"] is not None else up
-    if int(up) != up or int(down) != down or up < 1 or down < 1:
-        raise PlanError("scheduler.params.cycle_first_step_size", "OneCycle phases must be whole numbers of steps ≥ 1")
-    up, down = int(up), int(down)
-    first = _stair_count(p["cycle_first_stair_count"] or 0, "cycle_first_stair_count")
+    up = _phase(p["cycle_first_step_size"], "cycle_first_step_size", 1)
+    down = up if p["cycle_second_step_size"] is None else _phase(p["cycle_second_step_size"], "cycle_second_step_size", 0)
+    first = _stair_count(p["cycle_first_stair_count"] or 0, "cycle_first_stair_count", notes)
+    # an absent second count is DeepSpeed's copy of the first as given (a negative first: no stairs either)
     second = first if p["cycle_second_stair_count"] is None else _stair_count(p["cycle_second_stair_count"],
-                                                                                "cycle_second_stair_count")
+                                                                                "cycle_second_stair_count", notes)
     stairs = (first, second)
     if any(stairs):
         notes.append(f"OneCycle staircase: {first} stairs up, {second} down (lr held flat on each stair)")
     total = up + down
-    # update k ≤ total applies the triangle at k (the built value, min, is the triangle at 0)
-    cyc = _cycle(up, down, stairs, Cyclic(base_lr=lo, max_lr=hi, step_size_up=up, step_size_down=down, mode="triangular"),
-                 lambda scale: lo + (hi - lo) * scale)
-    dss, rate = int(p["decay_step_size"]), float(p["decay_lr_rate"])
+    # update k ≤ total applies the triangle at k (the built value, min, is the triangle at 0). A second half
+    # of 0 (DeepSpeed allows it): the rise k/up for k < up, then update up = total is back at min, the decay's
+    # start; the triangle is read on k < up only, where a one-step fall (step_size_down=1) rises as k/up too
+    tri_down = max(down, 1)
+    cyc = _cycle(up, down, stairs, Cyclic(base_lr=lo, max_lr=hi, step_size_up=up, step_size_down=tri_down,
+                                          mode="triangular"), lambda scale: lo + (hi - lo) * scale)
+    dss, rate = _phase(p["decay_step_size"], "decay_step_size", 0), float(p["decay_lr_rate"])
     after = InverseTimeDecay(decay_rate=rate, decay_steps=dss) if dss and rate else _const(lo)
     lr = Sequential(stages=(cyc, after), milestones=(total,), clock="restart")
     hparams = {}
     if p["cycle_momentum"]:
         mlo, mhi = float(p["cycle_min_mom"]), float(p["cycle_max_mom"])
-        mom = _cycle(up, down, stairs, Cyclic(base_lr=mhi, max_lr=mlo, step_size_up=up, step_size_down=down,
+        mom = _cycle(up, down, stairs, Cyclic(base_lr=mhi, max_lr=mlo, step_size_up=up, step_size_down=tri_down,
                                               mode="triangular"), lambda scale: mhi - (mhi - mlo) * scale)
         mrate = float(p["decay_mom_rate"])
         # after the cycle DeepSpeed *raises* momentum: max_mom·(1 + rate·t/decay_step_size)
         grow = Chained(schedules=(_const(mhi), LinearGrowth(rate=mrate, step_size=dss))) if dss and mrate else _const(mhi)
         after = Sequential(stages=(_const(mhi), grow), milestones=(total,), clock="restart")
-        hparams["beta1"] = Sequential(stages=(_const(mlo), mom, after), milestones=(1, total), clock="global")
+        # update 0: the built betas (min_mom); a one-step cycle (up 1, down 0) goes straight on to `after`
+        hparams["beta1"] = (Sequential(stages=(_const(mlo), mom, after), milestones=(1, total), clock="global")
+                            if total > 1 else Sequential(stages=(_const(mlo), after), milestones=(1,), clock="global"))
         notes.append("OneCycle cycles betas[0] (optimizers with betas only) and sets betas[1] to 0.99")
     return lr, lo, hparams
 

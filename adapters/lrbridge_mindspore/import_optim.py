@@ -6,7 +6,8 @@ when ``is_group_lr`` (else one lr for all), ``weight_decay`` a per-parameter tup
 ``is_group`` (a group without the key holds the optimizer's default). Groups are rebuilt from
 those entries: parameters sharing an lr object, weight decay and grad centralization form one.
 Without groups, MindSpore decays no parameter whose name holds 'beta' or 'gamma': they become
-a group of their own with weight decay 0.
+a group of their own with weight decay 0. A weight-decay Cell lrbridge built is read back as the group's
+scheduled weight decay; other weight-decay Cells are refused.
 
 ``mindspore.experimental.optim`` optimizers keep torch-style ``param_groups``.
 
@@ -32,6 +33,7 @@ class LiveGroup:
     lr: object
     weight_decay: float
     hparams: dict = field(default_factory=dict)
+    weight_decay_schedule: object = None  # a weight-decay Cell lrbridge built, read back as its schedule
 
 
 @dataclass
@@ -106,13 +108,33 @@ def _differs(a, b) -> bool:
 
 
 def _weight_decay(value, loss_scale: float, where: str) -> float:
-    """The weight decay applied: MindSpore stores wd·loss_scale in float32 and unscales the gradient after."""
+    """The weight decay applied: MindSpore stores wd·loss_scale in float32 and unscales the gradient after.
+    A weight-decay Cell lrbridge built gives its value at step 0 (``_weight_decay_schedule`` the rest)."""
     if not hasattr(value, "asnumpy") and not isinstance(value, (int, float)):
-        raise PlanError(where, f"weight decay given as a {type(value).__name__} cell (a schedule): from_mindspore "
-                        "does not read weight-decay cells; give the optimizer a float weight_decay and write the "
-                        "schedule as the group's hparam_schedulers.weight_decay in the plan")
+        return _weight_decay_schedule(value, where)[1]
     wd = f32(value)
     return wd if loss_scale == 1.0 else wd / loss_scale
+
+
+def _weight_decay_schedule(value, where: str):
+    """(schedule, base) of a weight-decay Cell lrbridge built (``weight_decay.WeightDecayTable``, or a
+    ``PlanSchedule`` recording its source), as MindSpore holds it (``_WrappedWeightDecay`` applies
+    cell(global_step)·loss_scale to the loss-scaled gradient: the cell's value is the weight decay); None for
+    a float weight decay; a PlanError for other cells (their formula is not readable)."""
+    if hasattr(value, "asnumpy") or isinstance(value, (int, float)):
+        return None
+    inner = value.weight_decay if type(value).__name__ == "_WrappedWeightDecay" else value
+    values = getattr(inner, "lrbridge_values", None)
+    if values is not None:
+        from lrbridge.schedules import Tabulated
+
+        return Tabulated(values=tuple(values), source="lrbridge_mindspore WeightDecayTable"), float(values[0])
+    source = getattr(inner, "lrbridge_source", None)
+    if source is not None:
+        return source
+    raise PlanError(where, f"weight decay given as a {type(inner).__name__} cell (a schedule): from_mindspore "
+                    "does not read weight-decay cells (only the ones lrbridge builds); give the optimizer a float "
+                    "weight_decay and write the schedule as the group's hparam_schedulers.weight_decay in the plan")
 
 
 def _init_args(opt) -> dict:
@@ -129,18 +151,23 @@ def _default_weight_decay(opt) -> float:
 
 
 def _per_parameter(opt):
-    """(name, lr object, weight decay, grad centralization) per parameter, in ``opt.parameters`` order."""
+    """(name, lr object, weight decay, grad centralization, weight-decay schedule or None) per parameter,
+    in ``opt.parameters`` order."""
     n = len(opt.parameters)
     lrs = list(opt.learning_rate) if opt.is_group_lr else [opt.learning_rate] * n
     if opt.is_group:
-        wds = [_weight_decay(w, opt.loss_scale, "weight_decay") for w in opt.weight_decay]
+        where = [f"weight_decay of parameter '{p.name}'" for p in opt.parameters]
+        wds = [_weight_decay(w, opt.loss_scale, at) for w, at in zip(opt.weight_decay, where)]
+        scheds = [_weight_decay_schedule(w, at) for w, at in zip(opt.weight_decay, where)]
         gcs = list(getattr(opt, "grad_centralization_flags", (False,) * n))
     else:
         wd = _weight_decay(opt.weight_decay, opt.loss_scale, "weight_decay")
+        sched = _weight_decay_schedule(opt.weight_decay, "weight_decay")
         # without groups MindSpore decays only the parameters decay_flags selects (not *beta*, *gamma*)
         wds = [wd if flag else 0.0 for flag in opt.decay_flags]
+        scheds = [sched if flag else None for flag in opt.decay_flags]
         gcs = [False] * n
-    return [(p.name, lr, wd, bool(gc)) for p, lr, wd, gc in zip(opt.parameters, lrs, wds, gcs)]
+    return [(p.name, lr, wd, bool(gc), s) for p, lr, wd, gc, s in zip(opt.parameters, lrs, wds, gcs, scheds)]
 
 
 def read_nn(opt) -> LiveOptimizer:
@@ -148,10 +175,11 @@ def read_nn(opt) -> LiveOptimizer:
     name, hparams, notes = _nn_hparams(opt)
     default_wd = _default_weight_decay(opt)
     grouped: dict[tuple, LiveGroup] = {}
-    for pname, lr, wd, gc in _per_parameter(opt):
-        key = (id(lr), wd, gc)
+    for pname, lr, wd, gc, sched in _per_parameter(opt):
+        key = (id(lr), wd, gc, None if sched is None else sched[0].model_dump_json())
         if key not in grouped:
-            grouped[key] = LiveGroup((), lr, wd, {"grad_centralization": True} if gc else {})
+            grouped[key] = LiveGroup((), lr, wd, {"grad_centralization": True} if gc else {},
+                                     None if sched is None else sched[0])
         grouped[key].params += (pname,)
     if opt.loss_scale != 1.0:
         notes.append(f"weight decay unscaled by loss_scale={opt.loss_scale:g} (MindSpore stores wd·loss_scale)")
@@ -187,8 +215,9 @@ def read_experimental(opt, *, initial: bool = True) -> LiveOptimizer:
         if g.get("maximize"):
             notes.append(f"group {i}: maximize=True is not part of a plan (schedule-only import)")
         hp = {k: _torch_value(g[k]) for k in accepted if k in g and k != "weight_decay" and _differs(_torch_value(g[k]), resolved[k])}
-        if g.get("grad_centralization"):
-            hp["grad_centralization"] = True
+        if g.get("grad_centralization"):  # stored in the group, applied by no experimental optimizer (measured)
+            notes.append(f"group {i}: grad_centralization=True is not applied by experimental.optim.{cls} (MindSpore "
+                         "only stores the key): left out of the plan")
         lr = g["initial_lr"] if initial and "initial_lr" in g else g["lr"]
         groups.append(LiveGroup(tuple(p.name for p in g["params"]), lr, float(g["weight_decay"]), hp))
     return LiveOptimizer(spec, groups, notes)

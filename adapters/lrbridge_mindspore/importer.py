@@ -60,8 +60,9 @@ def _is_dynamic(lr) -> bool:
 
 
 def _converted_note(name: str, given: float, applied: float) -> str:
-    return (f"{name}: MindSpore applies its lr {given:g} as {applied:g} (float32 lr + 1 − 1, since another "
-            "group's lr is dynamic)")
+    # shortest round-trip decimals: '{:g}' printed 0.8 as 0.8 for both (the float32 0.79999995 hidden)
+    return (f"{name}: MindSpore applies its lr {float(given)!r} as {float(applied)!r} (float32 lr + 1 − 1, since "
+            "another group's lr is dynamic)")
 
 
 def _lr_source(lr):
@@ -98,7 +99,7 @@ def _list_source(lr):
 
 
 def _from_group_params(groups: list, learning_rate, optimizer: str, weight_decay: float) -> tuple[Plan, list[str]]:
-    out, lengths, tables, top, notes = [], [], False, None, []
+    out, lengths, tables, top, notes, owner = [], [], False, None, [], {}
     base_default = None if learning_rate is None else _lr_source(learning_rate)
     given = [g["lr"] for g in groups if "lr" in g]
     # MindSpore wraps every float lr in _ConvertToCell when groups set lrs and one lr is dynamic
@@ -111,6 +112,11 @@ def _from_group_params(groups: list, learning_rate, optimizer: str, weight_decay
             raise PlanError(f"group_params[{i}]", f"unknown keys {sorted(unknown)}; MindSpore accepts params, lr, "
                             "weight_decay, grad_centralization, order_params")
         names = [p.name for p in g["params"]]
+        for n in names:  # MindSpore refuses a repeated parameter (RuntimeError at construction): so does the import
+            if n in owner:
+                raise PlanError(f"group_params[{i}].params", f"parameter '{n}' is already in group_params[{owner[n]}]; "
+                                "MindSpore refuses a parameter set twice: keep it in one group")
+            owner[n] = i
         src = _lr_source(g["lr"]) if "lr" in g else base_default
         if src is None:
             raise PlanError(f"group_params[{i}].lr", "the group has no lr; pass learning_rate= (the optimizer's)")
@@ -137,7 +143,8 @@ def _assemble(live, pairs, horizon: Horizon) -> Plan:
     shared = pairs[0][0]
     groups = tuple(
         ParamGroup(name=f"group{i}", params=tuple(exact_selector(n) for n in g.params), lr=base,
-                   weight_decay=g.weight_decay, hparams=g.hparams, scheduler=None if s == shared else s)
+                   weight_decay=g.weight_decay, hparams=g.hparams, scheduler=None if s == shared else s,
+                   hparam_schedulers={} if g.weight_decay_schedule is None else {"weight_decay": g.weight_decay_schedule})
         for i, (g, (s, base)) in enumerate(zip(live.groups, pairs))
     )
     spec = live.spec.model_copy(update={"lr": groups[0].lr})

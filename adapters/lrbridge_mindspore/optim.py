@@ -162,8 +162,17 @@ def _experimental_groups(plan, net):
         entry = {"params": [by_name[n] for n in owned[g.name]], "lr": float(plan.group_base_lr(g)),
                  "weight_decay": float(plan.group_weight_decay(g))}
         for key, value in g.hparams.items():
+            if key == "grad_centralization" and not value:
+                continue  # off: what experimental optimizers do anyway
+            if key == "grad_centralization":
+                raise UnrepresentableError("mindspore experimental", [
+                    f"group '{g.name}' (groups[{i}]) sets grad_centralization=True but mindspore.experimental.optim "
+                    "optimizers never apply gradient centralization (their groups only store the key)"],
+                    "api='nn' (nn optimizers apply grad_centralization per group)")
             if key not in mapped:
-                raise UnrepresentableError("mindspore experimental", [f"group '{g.name}': unknown hyperparameter '{key}'"])
+                raise UnrepresentableError("mindspore experimental", [
+                    f"group '{g.name}' (groups[{i}]) sets hyperparameter '{key}', which experimental optimizers do "
+                    f"not hold per group (they hold {', '.join(sorted(mapped))})"], "remove it from the group")
             entry[mapped[key]] = tuple(value) if isinstance(value, list) else value
         groups.append(entry)
         rows.append(i)

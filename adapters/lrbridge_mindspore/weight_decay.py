@@ -5,6 +5,8 @@ at every step (``get_weight_decay``); ``nn.Momentum`` applies it (measured, PyNa
 GRAPH_MODE; ``nn.SGD`` refuses a Cell). The Cell is either the exact table of the plan's weight
 decay (list form: fp32 of the float64 reference per step, as lr lists are) or, with no length
 known, the float64 formula cell the lr uses (``cells.PlanSchedule``, within 1 float32 ulp).
+Both keep what they were built from (``lrbridge_values`` / ``lrbridge_source``), so ``from_mindspore``
+reads such an optimizer back (``import_optim._weight_decay_schedule``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ class WeightDecayTable(nn.Cell):
         super().__init__()
         self.values = Tensor(np.asarray(values, np.float32))
         self.last = len(values) - 1
+        # Plain attribute (not used in construct): lets from_mindspore read the table back (float32 values).
+        self.lrbridge_values = tuple(float(v) for v in np.asarray(values, np.float32))
 
     def construct(self, global_step):
         return ops.gather(self.values, ops.minimum(global_step, self.last), 0)

@@ -80,3 +80,26 @@ def test_interpolation_and_refusals():
         hy.to_plan({**data, "optim": {**data["optim"], "lr": "${oc.env:LR}"}})
     with pytest.raises(lb.PlanError, match="steps-per-epoch"):
         hy.to_plan({**data, "sched": {"_target_": "torch.optim.lr_scheduler.StepLR", "step_size": 2}})
+
+
+def test_external_optimizers_port_and_other_schedulers_are_refused_not_dropped(tmp_path):
+    # lightning-hydra-template style, with an optimizer torch does not ship (its schedule still ports)
+    data = {"model": {"optimizer": {"_target_": "bitsandbytes.optim.AdamW8bit", "_partial_": True, "lr": 0.002,
+                                    "weight_decay": 0.01},
+                      "scheduler": {"_target_": "torch.optim.lr_scheduler.StepLR", "_partial_": True, "step_size": 2,
+                                    "interval": "step"}}}
+    res = hy.to_plan(data)
+    assert res.plan.optimizer.name == "external:AdamW8bit" and res.plan.optimizer.lr == 0.002
+    assert lb.evaluate(res.plan, 3)[0].tolist() == pytest.approx([0.002, 0.002, 0.0002], rel=1e-15)
+    # a scheduler the dialect cannot read is refused: never a constant lr in its place
+    other = {"model": {**data["model"], "scheduler": {"_target_": "transformers.get_cosine_schedule_with_warmup",
+                                                       "_partial_": True, "num_warmup_steps": 10,
+                                                       "num_training_steps": 100}}}
+    with pytest.raises(lb.PlanError, match=r"model\.scheduler\._target_.*not a torch\.optim\.lr_scheduler"):
+        hy.to_plan(other)
+    import yaml
+
+    path = tmp_path / "model.yaml"  # the same through load_source, as a user's file (detected by its torch optimizer)
+    path.write_text(yaml.safe_dump({"model": {**other["model"], "optimizer": {"_target_": "torch.optim.Adam", "lr": 0.1}}}))
+    with pytest.raises(lb.PlanError, match="not a torch.optim.lr_scheduler"):
+        lb.load_source(path)

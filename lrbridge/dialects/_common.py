@@ -13,6 +13,14 @@ from ..schedules import Constant, LinearRamp, Piecewise, Sequential
 #: torch-style optimizer class names -> canonical lrbridge names
 OPTIMIZER_NAMES = {"SGD": "sgd", "Adam": "adam", "AdamW": "adamw", "RMSprop": "rmsprop", "Adagrad": "adagrad",
                    "NAdam": "nadam", "RAdam": "radam", "Adamax": "adamax", "Adadelta": "adadelta"}
+#: each of those torch.optim classes' default lr (torch 2.x signatures): what a config that omits lr gets
+TORCH_DEFAULT_LR = {"SGD": 1e-3, "Adam": 1e-3, "AdamW": 1e-3, "RMSprop": 1e-2, "Adagrad": 1e-2, "NAdam": 2e-3,
+                    "RAdam": 1e-3, "Adamax": 2e-3, "Adadelta": 1.0}
+
+
+def is_whole(value) -> bool:
+    """A whole number as configs write it: an int, or a float such as 40.0 (YAML, JSON); never a bool."""
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and float(value).is_integer()
 
 
 def external_spec(name: str, lr: float, kwargs: dict, where: str, notes: list | None = None) -> OptimizerSpec:

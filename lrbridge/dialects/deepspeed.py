@@ -26,7 +26,7 @@ from ..optim import OPTIMIZER_HPARAMS, OptimizerSpec
 from ..plan import Horizon, ImportResult, Plan
 from ..schedules import Chained, Cyclic, InverseTimeDecay, LinearRamp, Piecewise, Sequential
 from ..schedules.extra import LinearGrowth, LogWarmup, Shaped
-from ._common import external_spec
+from ._common import external_spec, is_whole
 
 NAME = "deepspeed"
 ALIASES = ("ds",)
@@ -149,7 +149,7 @@ WARMUP_STEPS_WHY = "DeepSpeed raises ValueError otherwise; 1 counts as 2"
 def _total(p: dict, kind: str) -> int:
     """``total_num_steps``: DeepSpeed computes with it as given (10.0 works as 10); a fraction is not mapped."""
     value = _required(p, "total_num_steps", kind)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not float(value).is_integer() or value < 0:
+    if not is_whole(value) or value < 0:
         raise PlanError("scheduler.params.total_num_steps",
                         f"must be a whole number of optimizer updates ≥ 0, got {value!r}")
     return int(value)
@@ -193,7 +193,7 @@ MAX_STAIRS = 100_000
 def _stair_count(value, key: str, notes: list[str]) -> int:
     """A stair count: DeepSpeed quantises only when it is > 0, so a negative one (the -1 that DeepSpeed's
     own get_config_from_args writes for an unset flag) is a continuous half, as 0 is."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not float(value).is_integer():
+    if not is_whole(value):
         raise PlanError(f"scheduler.params.{key}", f"must be a whole number ≥ 0, got {value!r}")
     if value < 0:
         notes.append(f"{key} {value!r} < 0: no stairs in that half, as DeepSpeed reads it (write 0)")
@@ -242,7 +242,7 @@ def _cycle(up: int, down: int, stairs: tuple[int, int], continuous, value):
 def _phase(value, key: str, low: int) -> int:
     """A OneCycle length: DeepSpeed needs the first half ≥ 1 and the second ≥ 0 (ValueError otherwise), and
     decay_step_size ≥ 0; fractional lengths (DeepSpeed computes with floats) are not mapped."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not float(value).is_integer() or value < low:
+    if not is_whole(value) or value < low:
         what = ("OneCycle's half cycles must be whole numbers of steps (the first ≥ 1, the second ≥ 0)"
                 if key.startswith("cycle_") else f"must be a whole number of steps ≥ {low} (0: no decay)")
         raise PlanError(f"scheduler.params.{key}", f"{what}, got {value!r}")

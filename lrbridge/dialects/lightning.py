@@ -25,7 +25,7 @@ from ..groups import ParamGroup
 from ..schedules import ByEpoch, Constant
 from ..optim import OPTIMIZER_HPARAMS
 from ..vocabulary import QUIRKS
-from ._common import OPTIMIZER_NAMES, build_plan, external_spec, optimizer_spec, result, short
+from ._common import OPTIMIZER_NAMES, TORCH_DEFAULT_LR, build_plan, external_spec, optimizer_spec, result, short
 from ._torchlike import torch_scheduler
 from .pyconfig import target_name
 
@@ -115,9 +115,6 @@ def to_plan(data, *, steps=None, steps_per_epoch=None, source=""):
 # class's defaults into init_args (a missing lr is the torch class's default) and resolves a bare
 # class name among the imported subclasses (``ReduceLROnPlateau`` is Lightning's).
 
-#: torch.optim class -> its default lr (torch 2.x signatures), what a config without lr gets
-TORCH_DEFAULT_LR = {"SGD": 1e-3, "Adam": 1e-3, "AdamW": 1e-3, "RMSprop": 1e-2, "Adagrad": 1e-2, "NAdam": 2e-3,
-                    "RAdam": 1e-3, "Adamax": 2e-3, "Adadelta": 1.0}
 _CLI_PLATEAU = ("lightning.pytorch.cli.ReduceLROnPlateau", "pytorch_lightning.cli.ReduceLROnPlateau")
 _TORCH_SCHED = "torch.optim.lr_scheduler."
 #: torch optimizer flags a saved config holds at their defaults, which lrbridge's specs do not carry

@@ -32,7 +32,6 @@ classes reject (``_validate``) or divide by zero on (LinearLR ``start_factor=0``
 
 from __future__ import annotations
 
-import numbers
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -54,7 +53,7 @@ from ..schedules import (
     Sequential,
     Step,
 )
-from ._common import build_plan, constant_factor, constant_value, optimizer_spec, result, short, value_at, window
+from ._common import build_plan, constant_factor, constant_value, is_whole, optimizer_spec, result, short, value_at, window
 from .pyconfig import target_name
 
 NAME = "mmengine"
@@ -204,7 +203,7 @@ def _validate(s: _Sched) -> None:
     for key in ("T_max", "step_size", "total_steps", "milestones", "periods"):
         values = kw.get(key)
         for v in (values if isinstance(values, (list, tuple)) else () if values is None else (values,)):
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not float(v).is_integer():
+            if not is_whole(v):
                 raise PlanError(f"{where}.{key}", f"{key} holds {v!r} (in steps, after any convert_to_iter_based): not a "
                                                   "whole number of steps, which mmengine's integer step count compares "
                                                   "with as given (a milestone 2.5 is never reached); give whole numbers")
@@ -502,8 +501,7 @@ def to_plan(data, *, steps=None, steps_per_epoch=None, source=""):
     spec = optimizer_spec(type_name, ocfg, "optim_wrapper.optimizer", notes=notes)
     groups = _groups(wrapper, spec.lr, ocfg.get("weight_decay"), notes)
     loop = _loop(data)
-    if steps_per_epoch is not None and (isinstance(steps_per_epoch, bool) or not isinstance(steps_per_epoch, numbers.Real)
-                                        or not float(steps_per_epoch).is_integer() or steps_per_epoch <= 0):
+    if steps_per_epoch is not None and (not is_whole(steps_per_epoch) or steps_per_epoch <= 0):
         raise PlanError("--steps-per-epoch", f"needs a positive whole number of iterations per epoch "
                                              f"(len(train_dataloader)), got {steps_per_epoch!r}; mmengine asserts "
                                              "epoch_length > 0")

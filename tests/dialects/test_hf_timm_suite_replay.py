@@ -310,7 +310,7 @@ def test_hf_kwargs_string_that_is_not_json_is_a_clear_error():
 
 
 if importlib.util.find_spec("timm") is not None:
-    from test_timm import timm_scheduler  # noqa: E402  (timm.scheduler loaded without torchvision, shared)
+    from test_timm import timm_loop, timm_scheduler  # noqa: E402  (timm.scheduler without torchvision; train.py's loop)
 else:
     timm_scheduler = None
 needs_timm = pytest.mark.skipif(timm_scheduler is None, reason="timm is not installed")
@@ -332,17 +332,7 @@ def timm_native(args: dict, epochs: int, upe: int, groups: int = 1) -> np.ndarra
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sched, _ = timm_scheduler.create_scheduler(types.SimpleNamespace(**args), opt, updates_per_epoch=upe)
-    out, num_updates = [], 0
-    for epoch in range(epochs):
-        for _ in range(upe):
-            out.append([g["lr"] for g in opt.param_groups])
-            opt.step()
-            num_updates += 1
-            if sched is not None:
-                sched.step_update(num_updates=num_updates)
-        if sched is not None:
-            sched.step(epoch + 1)
-    return np.asarray(out).T
+    return timm_loop(opt, sched, epochs, upe, offset=1)
 
 
 def timm_args(**changes) -> dict:

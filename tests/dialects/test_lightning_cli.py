@@ -18,6 +18,7 @@ import yaml
 import lrbridge as lb
 from lrbridge.reference import evaluate_hparam
 from lrbridge.dialects import lightning as ld
+from lrbridge.dialects._common import TORCH_DEFAULT_LR
 
 L = pytest.importorskip("lightning")
 torch = pytest.importorskip("torch")
@@ -174,11 +175,11 @@ def test_fit_subcommand_section_and_json_string(tmp_path):
     np.testing.assert_allclose(lb.evaluate(plan, 6)[0], [0.2, 0.2, 0.02, 0.02, 0.002, 0.002], rtol=RTOL)
 
 
-@pytest.mark.parametrize("name", sorted(ld.TORCH_DEFAULT_LR))
+@pytest.mark.parametrize("name", sorted(TORCH_DEFAULT_LR))
 def test_default_lr_is_torchs(name):
-    assert inspect.signature(getattr(torch.optim, name)).parameters["lr"].default == ld.TORCH_DEFAULT_LR[name]
+    assert inspect.signature(getattr(torch.optim, name)).parameters["lr"].default == TORCH_DEFAULT_LR[name]
     plan = ld.to_plan(_cfg(name)).plan
-    assert plan.optimizer.lr == ld.TORCH_DEFAULT_LR[name]
+    assert plan.optimizer.lr == TORCH_DEFAULT_LR[name]
 
 
 def test_horizon_from_trainer():

@@ -72,6 +72,12 @@ def run_timm(kwargs: dict, epochs: int, upe: int, offset: int) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sched, _ = timm_scheduler.create_scheduler_v2(opt, **kwargs, updates_per_epoch=upe)
+    return timm_loop(opt, sched, epochs, upe, offset)
+
+
+def timm_loop(opt, sched, epochs: int, upe: int, offset: int) -> np.ndarray:
+    """The lr each group holds at each update of timm's loop: ``step_update(updates − 1 + offset)`` after every
+    update and ``step(epoch + offset)`` after every epoch (train.py: offset 1). Shape (groups, updates)."""
     out, num_updates = [], 0
     for epoch in range(epochs):
         for _ in range(upe):

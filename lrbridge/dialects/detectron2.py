@@ -32,6 +32,7 @@ Past ``max_iter`` fvcore raises for step schedules: those plans end there (past:
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import re
 
@@ -267,11 +268,7 @@ def _composite_parts(node: dict, where: str):
     if len(scaling) != len(scheds):
         raise PlanError(f"{where}.interval_scaling", f"needs one entry per scheduler ({len(scheds)}), got {len(scaling)} "
                                                      "(fvcore fails at the first stage without one)")
-    totals, running = [], 0.0
-    for x in lengths:
-        running += x
-        totals.append(running)
-    return list(scheds), lengths, list(scaling), totals
+    return list(scheds), lengths, list(scaling), list(itertools.accumulate(lengths))  # fvcore's running totals
 
 
 def _composite(node: dict, m: int, clock, where: str, base: float):
